@@ -1,0 +1,81 @@
+//! The process-global runtime every VM is a tenant of: one tokio runtime and one registry.
+//!
+//! The default sidecar is created lazily by the first VM and lives as long as the process. Its
+//! threads never keep Node alive: only pending promises and referenced listeners do.
+
+use std::collections::HashMap;
+use std::sync::atomic::{AtomicU64, Ordering};
+use std::sync::{Arc, LazyLock, Weak};
+
+use parking_lot::Mutex;
+use tokio::runtime::Runtime;
+
+use crate::error::{ApiCode, Error, Result};
+use crate::vm::{Limits, Vm, VmId};
+
+/// The runtime and VM registry of one sidecar.
+pub struct Sidecar {
+    runtime: Runtime,
+    next_id: AtomicU64,
+    vms: Mutex<HashMap<VmId, Weak<Vm>>>,
+}
+
+impl std::fmt::Debug for Sidecar {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("Sidecar")
+            .field("vms", &self.vms.lock().len())
+            .finish()
+    }
+}
+
+static DEFAULT: LazyLock<std::result::Result<Sidecar, String>> = LazyLock::new(|| {
+    tokio::runtime::Builder::new_multi_thread()
+        .thread_name("agentos-sidecar")
+        .enable_time()
+        .build()
+        .map(|runtime| Sidecar {
+            runtime,
+            next_id: AtomicU64::new(1),
+            vms: Mutex::new(HashMap::new()),
+        })
+        .map_err(|e| e.to_string())
+});
+
+impl Sidecar {
+    /// The process-global default sidecar, created on first use.
+    pub fn default_sidecar() -> Result<&'static Sidecar> {
+        DEFAULT.as_ref().map_err(|e| {
+            Error::api(
+                ApiCode::Internal,
+                format!("cannot start the sidecar runtime: {e}"),
+            )
+        })
+    }
+
+    /// The runtime that runs all kernel work of this sidecar's VMs.
+    pub fn runtime(&self) -> &Runtime {
+        &self.runtime
+    }
+
+    /// Create and register a VM.
+    pub fn create_vm(&self, limits: Limits) -> Arc<Vm> {
+        let id = self.next_id.fetch_add(1, Ordering::Relaxed);
+        let vm = Arc::new(Vm::new(id, limits));
+        self.vms.lock().insert(id, Arc::downgrade(&vm));
+        vm
+    }
+
+    /// Forget a VM (it was disposed or dropped).
+    pub fn release_vm(&self, id: VmId) {
+        self.vms.lock().remove(&id);
+    }
+
+    /// VMs registered and not yet disposed.
+    pub fn active_vm_count(&self) -> usize {
+        self.vms
+            .lock()
+            .values()
+            .filter(|w| w.upgrade().is_some_and(|vm| !vm.is_disposed()))
+            .count()
+    }
+}

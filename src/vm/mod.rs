@@ -1,0 +1,70 @@
+//! One VM: its configuration, its kernel, and its lifecycle.
+//!
+//! A VM is only data (an `Arc<Kernel>` and its configuration) while idle: no thread, no V8
+//! isolate. It lives in the [`Sidecar`](crate::sidecar::Sidecar) that created it.
+
+pub mod limits;
+
+use std::sync::Arc;
+
+use parking_lot::RwLock;
+
+pub use limits::{Limits, LimitsInput};
+
+use crate::error::{ApiCode, Error, Result};
+use crate::kernel::Kernel;
+
+/// A VM's identity within its sidecar.
+pub type VmId = u64;
+
+/// One VM.
+#[derive(Debug)]
+pub struct Vm {
+    id: VmId,
+    limits: Limits,
+    kernel: RwLock<Option<Arc<Kernel>>>,
+}
+
+impl Vm {
+    /// A new VM with a fresh kernel.
+    pub(crate) fn new(id: VmId, limits: Limits) -> Vm {
+        Vm {
+            id,
+            limits,
+            kernel: RwLock::new(Some(Arc::new(Kernel::new(limits.fs())))),
+        }
+    }
+
+    /// The VM's id.
+    pub fn id(&self) -> VmId {
+        self.id
+    }
+
+    /// The VM's limits.
+    pub fn limits(&self) -> &Limits {
+        &self.limits
+    }
+
+    /// The kernel, or `ERR_AGENT_OS_DISPOSED` once the VM is disposed.
+    pub fn kernel(&self) -> Result<Arc<Kernel>> {
+        self.kernel.read().clone().ok_or_else(|| {
+            Error::api(
+                ApiCode::Disposed,
+                format!("VM {} has been disposed", self.id),
+            )
+        })
+    }
+
+    /// Whether [`dispose`](Vm::dispose) ran.
+    pub fn is_disposed(&self) -> bool {
+        self.kernel.read().is_none()
+    }
+
+    /// Tear the VM down and release its kernel state. Idempotent.
+    pub fn dispose(&self) {
+        let kernel = self.kernel.write().take();
+        if let Some(k) = kernel {
+            k.shutdown();
+        }
+    }
+}
