@@ -1,0 +1,304 @@
+/**
+ * `@rivet-dev/agentos-core`: an operating system for AI agents, inside your Node.js process.
+ *
+ * This file is the public facade over the napi binding (`binding.js`, generated from
+ * `src/api/`). It presents the API of `@rivet-dev/agent-os-core` with its exact names and
+ * shapes; `index.js` and `index.d.ts` are generated from it by `tsc` during `npm install`.
+ */
+import { NativeFs } from "./binding.js";
+/** An error from the VM's kernel (`ENOENT`, `EACCES`, ...) or from the API (`ERR_AGENT_OS_*`). */
+export declare class KernelError extends Error {
+    /** Stable error code: a POSIX name such as `"ENOENT"`, or `"ERR_AGENT_OS_DISPOSED"`. */
+    code: string;
+    /** Negative POSIX error number, for kernel errors. */
+    errno?: number;
+    /** The operation that failed (`open`, `mkdir`, ...), for kernel errors. */
+    syscall?: string;
+    /** The path the error is about. */
+    path?: string;
+    /** The second path of a two-path operation (`rename`, `link`). */
+    dest?: string;
+    constructor(code: string, message: string, options?: {
+        cause?: unknown;
+    });
+    get name(): string;
+}
+/** Metadata of a file, directory or symlink. */
+export interface VirtualStat {
+    /** `st_mode`: file type bits and permission bits. */
+    mode: number;
+    size: number;
+    isDirectory: boolean;
+    isSymbolicLink: boolean;
+    atimeMs: number;
+    mtimeMs: number;
+    ctimeMs: number;
+    birthtimeMs: number;
+    ino: number;
+    nlink: number;
+    uid: number;
+    gid: number;
+}
+/** An entry of `readDirWithTypes`. */
+export interface VirtualDirEntry {
+    name: string;
+    isDirectory: boolean;
+    isSymbolicLink?: boolean;
+    ino?: number;
+}
+/** An entry of `readDirStat`. */
+export interface VirtualDirStatEntry extends VirtualDirEntry {
+    stat: VirtualStat;
+}
+/**
+ * A filesystem that can be mounted into a VM. Paths are relative to the filesystem's own
+ * root. `createInMemoryFileSystem()` returns a native one (no JS round trips when mounted).
+ */
+export interface VirtualFileSystem {
+    readFile(path: string): Promise<Uint8Array>;
+    readTextFile(path: string): Promise<string>;
+    readDir(path: string): Promise<string[]>;
+    readDirWithTypes(path: string): Promise<VirtualDirEntry[]>;
+    writeFile(path: string, content: string | Uint8Array): Promise<void>;
+    createDir(path: string): Promise<void>;
+    mkdir(path: string, options?: {
+        recursive?: boolean;
+    }): Promise<void>;
+    exists(path: string): Promise<boolean>;
+    stat(path: string): Promise<VirtualStat>;
+    removeFile(path: string): Promise<void>;
+    removeDir(path: string): Promise<void>;
+    rename(oldPath: string, newPath: string): Promise<void>;
+    realpath(path: string): Promise<string>;
+    symlink(target: string, linkPath: string): Promise<void>;
+    readlink(path: string): Promise<string>;
+    lstat(path: string): Promise<VirtualStat>;
+    link(oldPath: string, newPath: string): Promise<void>;
+    chmod(path: string, mode: number): Promise<void>;
+    chown(path: string, uid: number, gid: number): Promise<void>;
+    utimes(path: string, atime: number, mtime: number): Promise<void>;
+    truncate(path: string, length: number): Promise<void>;
+    /** Read a range from a file without loading the entire file into memory. */
+    pread(path: string, offset: number, length: number): Promise<Uint8Array>;
+    /** Write data at a specific offset without replacing the entire file. */
+    pwrite(path: string, offset: number, data: Uint8Array): Promise<void>;
+    fsync?(path: string): Promise<void>;
+    copy?(srcPath: string, dstPath: string): Promise<void>;
+    readDirStat?(path: string): Promise<VirtualDirStatEntry[]>;
+}
+/** Resource limits of a VM. Every field is optional; the defaults are listed per field. */
+export interface Limits {
+    /** Heap of one guest JavaScript process, in MiB. Default 128. */
+    memoryMb?: number;
+    /** CPU time of one guest process, in ms. Default: unbounded. */
+    cpuTimeMs?: number;
+    /** Processes alive at once in the VM. Default 256. */
+    maxProcesses?: number;
+    /** Open file descriptors per process. Default 1024. */
+    maxOpenFiles?: number;
+    /** Bytes of output kept per process stream for late listeners. Default 1 MiB. */
+    maxOutputBytes?: number;
+    /** Size of one file, in bytes. Default 512 MiB. */
+    maxFileBytes?: number;
+    /** Total bytes of all files in the VM's own filesystem. Default 1 GiB. */
+    maxFsBytes?: number;
+    /** Bytes buffered in one pipe before writers wait. Default 64 KiB. */
+    maxPipeBytes?: number;
+}
+/** A filesystem mounted at `path` when the VM boots. */
+export type MountConfig = {
+    path: string;
+    driver: VirtualFileSystem;
+    readOnly?: boolean;
+} | {
+    path: string;
+    plugin: {
+        id: "host_dir";
+        config: {
+            hostPath: string;
+        };
+    };
+    readOnly?: boolean;
+} | {
+    path: string;
+    plugin: {
+        id: "s3";
+        config: {
+            bucket: string;
+            prefix?: string;
+            region?: string;
+            endpoint?: string;
+            credentials?: {
+                accessKeyId: string;
+                secretAccessKey: string;
+            };
+        };
+    };
+    readOnly?: boolean;
+} | {
+    path: string;
+    plugin: {
+        id: "memory";
+    };
+    readOnly?: boolean;
+};
+/** Which sidecar hosts a VM. */
+export type SidecarPlacement = {
+    kind: "shared";
+    pool?: string;
+} | {
+    kind: "explicit";
+    handle: AgentOsSidecar;
+};
+/** Options of `AgentOs.create()`. Unknown keys are rejected with `ERR_AGENT_OS_INVALID_OPTIONS`. */
+export interface AgentOsOptions {
+    /** Software packages to install (agents, tools). Not supported yet: only `[]` is accepted. */
+    software?: unknown[];
+    /** Filesystems to mount at boot. */
+    mounts?: MountConfig[];
+    /** Permission policy. Not supported yet. */
+    permissions?: unknown;
+    /** Host loopback ports guests may reach. Not supported yet: only `[]` is accepted. */
+    loopbackExemptPorts?: number[];
+    /** Appended to agents' system prompts. Not supported yet. */
+    additionalInstructions?: string;
+    /** Host directory whose `node_modules` software resolves from. Not supported yet. */
+    moduleAccessCwd?: string;
+    /** Which sidecar hosts the VM. Default: the process-global shared sidecar. */
+    sidecar?: SidecarPlacement;
+    /** Resource limits. */
+    limits?: Limits;
+}
+/** An entry of `readdirRecursive`. */
+export interface DirEntry {
+    /** Absolute path of the entry. */
+    path: string;
+    type: "file" | "directory" | "symlink";
+    size: number;
+}
+/** Options of `readdirRecursive`. */
+export interface ReaddirRecursiveOptions {
+    /** Deepest level to descend to (0: only the directory's own entries). */
+    maxDepth?: number;
+    /** Entry names to skip, at any depth. */
+    exclude?: string[];
+}
+/** An entry of `writeFiles`. */
+export interface BatchWriteEntry {
+    path: string;
+    content: string | Uint8Array;
+}
+/** The result of one file of `writeFiles`. */
+export interface BatchWriteResult {
+    path: string;
+    success: boolean;
+    error?: string;
+}
+/** The result of one file of `readFiles`. */
+export interface BatchReadResult {
+    path: string;
+    content: Uint8Array | null;
+    error?: string;
+}
+/**
+ * A native in-memory filesystem implementing `VirtualFileSystem`. Mount it with
+ * `vm.mountFs(path, fs)` or a `{ path, driver }` mount; one instance may be mounted in several
+ * VMs and they share its files.
+ */
+export declare class InMemoryFileSystem implements VirtualFileSystem {
+    /** @internal */
+    readonly native: NativeFs;
+    constructor();
+    readFile(path: string): Promise<Uint8Array>;
+    readTextFile(path: string): Promise<string>;
+    readDir(path: string): Promise<string[]>;
+    readDirWithTypes(path: string): Promise<VirtualDirEntry[]>;
+    readDirStat(path: string): Promise<VirtualDirStatEntry[]>;
+    writeFile(path: string, content: string | Uint8Array): Promise<void>;
+    createDir(path: string): Promise<void>;
+    mkdir(path: string, options?: {
+        recursive?: boolean;
+    }): Promise<void>;
+    exists(path: string): Promise<boolean>;
+    stat(path: string): Promise<VirtualStat>;
+    lstat(path: string): Promise<VirtualStat>;
+    removeFile(path: string): Promise<void>;
+    removeDir(path: string): Promise<void>;
+    rename(oldPath: string, newPath: string): Promise<void>;
+    realpath(path: string): Promise<string>;
+    symlink(target: string, linkPath: string): Promise<void>;
+    readlink(path: string): Promise<string>;
+    link(oldPath: string, newPath: string): Promise<void>;
+    chmod(path: string, mode: number): Promise<void>;
+    chown(path: string, uid: number, gid: number): Promise<void>;
+    utimes(path: string, atime: number, mtime: number): Promise<void>;
+    truncate(path: string, length: number): Promise<void>;
+    pread(path: string, offset: number, length: number): Promise<Uint8Array>;
+    pwrite(path: string, offset: number, data: Uint8Array): Promise<void>;
+}
+/** A new, empty in-memory filesystem, native-backed: mounting it costs no JS round trips. */
+export declare function createInMemoryFileSystem(): InMemoryFileSystem;
+/**
+ * A dedicated sidecar process hosting a group of VMs. Not available in this build yet:
+ * `AgentOs.createSidecar()` rejects with `ERR_AGENT_OS_UNSUPPORTED`.
+ */
+export declare class AgentOsSidecar {
+    readonly sidecarId: string;
+    describe(): {
+        sidecarId: string;
+        state: "ready" | "disposing" | "disposed";
+        activeVmCount: number;
+    };
+    dispose(): Promise<void>;
+}
+/**
+ * A VM: a Linux-like machine with its own filesystem, living inside this Node.js process as a
+ * tenant of the process-global sidecar. It holds no thread and no isolate while idle.
+ */
+export declare class AgentOs {
+    #private;
+    private constructor();
+    /**
+     * Boot a VM. Costs microseconds: the root tree is shared copy-on-write with every other VM.
+     * Rejects with `ERR_AGENT_OS_INVALID_OPTIONS` for unknown or unsupported options.
+     */
+    static create(options?: AgentOsOptions): Promise<AgentOs>;
+    /** Start a dedicated sidecar process. Not supported yet: rejects with `ERR_AGENT_OS_UNSUPPORTED`. */
+    static createSidecar(_options?: {
+        sidecarId?: string;
+    }): Promise<AgentOsSidecar>;
+    /** Tear down this VM only, releasing its state. Idempotent. */
+    dispose(): Promise<void>;
+    /** Read a whole file. */
+    readFile(path: string): Promise<Uint8Array>;
+    /** Create or replace a file, creating missing parent directories. */
+    writeFile(path: string, content: string | Uint8Array): Promise<void>;
+    /** Read several files; a failed read gives `content: null` and its `error`. */
+    readFiles(paths: string[]): Promise<BatchReadResult[]>;
+    /** Write several files, creating parents; each result says whether it was written. */
+    writeFiles(entries: BatchWriteEntry[]): Promise<BatchWriteResult[]>;
+    /** Create a directory; with `recursive`, its missing parents too. */
+    mkdir(path: string, options?: {
+        recursive?: boolean;
+    }): Promise<void>;
+    /** Entry names of a directory, without `.` and `..`. */
+    readdir(path: string): Promise<string[]>;
+    /** Every entry below a directory, breadth first; symlinks are listed, not followed. */
+    readdirRecursive(path: string, options?: ReaddirRecursiveOptions): Promise<DirEntry[]>;
+    /** Metadata of a path (following symlinks). */
+    stat(path: string): Promise<VirtualStat>;
+    /** Whether a path exists (following symlinks). */
+    exists(path: string): Promise<boolean>;
+    /** Move a file or directory (across mounts too). */
+    move(from: string, to: string): Promise<void>;
+    /** Delete a file or an empty directory; with `recursive`, a directory and its content. */
+    delete(path: string, options?: {
+        recursive?: boolean;
+    }): Promise<void>;
+    /** Mount a filesystem at `path` (created if missing). Throws `EBUSY` if something is mounted there. */
+    mountFs(path: string, driver: VirtualFileSystem, options?: {
+        readOnly?: boolean;
+    }): void;
+    /** Unmount the filesystem at `path`. Throws `EINVAL` if nothing is mounted there. */
+    unmountFs(path: string): void;
+}

@@ -1,0 +1,355 @@
+"use strict";
+/**
+ * `@rivet-dev/agentos-core`: an operating system for AI agents, inside your Node.js process.
+ *
+ * This file is the public facade over the napi binding (`binding.js`, generated from
+ * `src/api/`). It presents the API of `@rivet-dev/agent-os-core` with its exact names and
+ * shapes; `index.js` and `index.d.ts` are generated from it by `tsc` during `npm install`.
+ */
+Object.defineProperty(exports, "__esModule", { value: true });
+exports.AgentOs = exports.InMemoryFileSystem = exports.KernelError = void 0;
+exports.createInMemoryFileSystem = createInMemoryFileSystem;
+const binding_js_1 = require("./binding.js");
+/** An error from the VM's kernel (`ENOENT`, `EACCES`, ...) or from the API (`ERR_AGENT_OS_*`). */
+class KernelError extends Error {
+    /** Stable error code: a POSIX name such as `"ENOENT"`, or `"ERR_AGENT_OS_DISPOSED"`. */
+    code;
+    /** Negative POSIX error number, for kernel errors. */
+    errno;
+    /** The operation that failed (`open`, `mkdir`, ...), for kernel errors. */
+    syscall;
+    /** The path the error is about. */
+    path;
+    /** The second path of a two-path operation (`rename`, `link`). */
+    dest;
+    constructor(code, message, options) {
+        super(message.startsWith(`${code}:`) ? message : `${code}: ${message}`, options);
+        this.code = code;
+    }
+    get name() {
+        return "KernelError";
+    }
+}
+exports.KernelError = KernelError;
+/** Give an error from the binding the `KernelError` prototype (it already has `code`). */
+function asKernelError(err) {
+    if (err instanceof Error && typeof err.code === "string" && !(err instanceof KernelError)) {
+        Object.setPrototypeOf(err, KernelError.prototype);
+    }
+    return err;
+}
+async function call(p) {
+    try {
+        return await p;
+    }
+    catch (err) {
+        throw asKernelError(err);
+    }
+}
+function callSync(f) {
+    try {
+        return f();
+    }
+    catch (err) {
+        throw asKernelError(err);
+    }
+}
+function invalidOptions(message) {
+    return new KernelError("ERR_AGENT_OS_INVALID_OPTIONS", message);
+}
+const SUPPORTED_OPTIONS = new Set(["mounts", "limits", "sidecar"]);
+/** Options of the reference API that this build does not implement yet. */
+const NOT_YET_SUPPORTED = new Set([
+    "software",
+    "permissions",
+    "loopbackExemptPorts",
+    "additionalInstructions",
+    "moduleAccessCwd",
+    "rootFilesystem",
+    "scheduleDriver",
+    "toolKits",
+]);
+/** Options that are fine when they ask for nothing. */
+const EMPTY_IS_FINE = new Set(["software", "loopbackExemptPorts", "toolKits"]);
+const LIMIT_KEYS = new Set([
+    "memoryMb",
+    "cpuTimeMs",
+    "maxProcesses",
+    "maxOpenFiles",
+    "maxOutputBytes",
+    "maxFileBytes",
+    "maxFsBytes",
+    "maxPipeBytes",
+]);
+function isObject(v) {
+    return typeof v === "object" && v !== null && !Array.isArray(v);
+}
+function validateOptions(options) {
+    if (options === undefined)
+        return;
+    if (!isObject(options))
+        throw invalidOptions("AgentOs.create() options must be an object");
+    for (const [key, value] of Object.entries(options)) {
+        if (value === undefined || SUPPORTED_OPTIONS.has(key))
+            continue;
+        if (NOT_YET_SUPPORTED.has(key)) {
+            if (EMPTY_IS_FINE.has(key) && Array.isArray(value) && value.length === 0)
+                continue;
+            throw invalidOptions(`option \`${key}\` is not supported yet by @rivet-dev/agentos-core`);
+        }
+        throw invalidOptions(`unknown option \`${key}\` passed to AgentOs.create()`);
+    }
+    const { limits, sidecar, mounts } = options;
+    if (limits !== undefined) {
+        if (!isObject(limits))
+            throw invalidOptions("option `limits` must be an object");
+        for (const [key, value] of Object.entries(limits)) {
+            if (!LIMIT_KEYS.has(key))
+                throw invalidOptions(`unknown limit \`limits.${key}\``);
+            if (value !== undefined && typeof value !== "number") {
+                throw invalidOptions(`limits.${key} must be a number`);
+            }
+        }
+    }
+    if (sidecar !== undefined) {
+        if (!isObject(sidecar) || (sidecar.kind !== "shared" && sidecar.kind !== "explicit")) {
+            throw invalidOptions('option `sidecar` must be { kind: "shared" } or { kind: "explicit", handle }');
+        }
+        if (sidecar.kind === "explicit") {
+            throw invalidOptions('option `sidecar: { kind: "explicit" }` is not supported yet by @rivet-dev/agentos-core');
+        }
+        if (sidecar.pool !== undefined && sidecar.pool !== "default") {
+            throw invalidOptions("option `sidecar.pool` (named pools) is not supported yet; omit it to use the default pool");
+        }
+    }
+    if (mounts !== undefined) {
+        if (!Array.isArray(mounts))
+            throw invalidOptions("option `mounts` must be an array");
+        mounts.forEach((m, i) => validateMount(m, i));
+    }
+}
+function validateMount(m, i) {
+    const where = `mounts[${i}]`;
+    if (!isObject(m) || typeof m.path !== "string")
+        throw invalidOptions(`${where} must be an object with a string \`path\``);
+    if (m.readOnly !== undefined && typeof m.readOnly !== "boolean")
+        throw invalidOptions(`${where}.readOnly must be a boolean`);
+    if ("driver" in m) {
+        if (!(m.driver instanceof InMemoryFileSystem)) {
+            throw invalidOptions(`${where}.driver: JavaScript VirtualFileSystem drivers are not supported yet; use createInMemoryFileSystem()`);
+        }
+        return;
+    }
+    if ("plugin" in m) {
+        const plugin = m.plugin;
+        if (!isObject(plugin) || typeof plugin.id !== "string")
+            throw invalidOptions(`${where}.plugin must be { id, config }`);
+        if (plugin.id === "memory")
+            return;
+        if (plugin.id === "host_dir" || plugin.id === "s3") {
+            throw invalidOptions(`${where}: mount plugin \`${plugin.id}\` is not supported yet by @rivet-dev/agentos-core`);
+        }
+        throw invalidOptions(`${where}: unknown mount plugin \`${plugin.id}\` (known: memory, host_dir, s3)`);
+    }
+    if ("filesystem" in m)
+        throw invalidOptions(`${where}: overlay mounts (\`filesystem\`) are not supported yet`);
+    throw invalidOptions(`${where} needs a \`driver\` or a \`plugin\``);
+}
+function driverPath(path) {
+    return path.startsWith("/") ? path : `/${path}`;
+}
+/**
+ * A native in-memory filesystem implementing `VirtualFileSystem`. Mount it with
+ * `vm.mountFs(path, fs)` or a `{ path, driver }` mount; one instance may be mounted in several
+ * VMs and they share its files.
+ */
+class InMemoryFileSystem {
+    /** @internal */
+    native;
+    constructor() {
+        this.native = (0, binding_js_1.createNativeMemoryFs)();
+    }
+    readFile(path) {
+        return call(this.native.readFile(driverPath(path)));
+    }
+    async readTextFile(path) {
+        return new TextDecoder().decode(await this.readFile(path));
+    }
+    readDir(path) {
+        return call(this.native.readDir(driverPath(path)));
+    }
+    async readDirWithTypes(path) {
+        const entries = await this.readDirStat(path);
+        return entries.map(({ name, isDirectory, isSymbolicLink, ino }) => ({ name, isDirectory, isSymbolicLink, ino }));
+    }
+    async readDirStat(path) {
+        const entries = await call(this.native.readDirStat(driverPath(path)));
+        return entries.map((e) => ({
+            name: e.name,
+            isDirectory: e.stat.isDirectory,
+            isSymbolicLink: e.stat.isSymbolicLink,
+            ino: e.stat.ino,
+            stat: e.stat,
+        }));
+    }
+    writeFile(path, content) {
+        return call(this.native.writeFile(driverPath(path), content));
+    }
+    createDir(path) {
+        return call(this.native.mkdir(driverPath(path), false));
+    }
+    mkdir(path, options) {
+        return call(this.native.mkdir(driverPath(path), options?.recursive ?? false));
+    }
+    exists(path) {
+        return call(this.native.exists(driverPath(path)));
+    }
+    stat(path) {
+        return call(this.native.stat(driverPath(path)));
+    }
+    lstat(path) {
+        return call(this.native.lstat(driverPath(path)));
+    }
+    removeFile(path) {
+        return call(this.native.removeFile(driverPath(path)));
+    }
+    removeDir(path) {
+        return call(this.native.removeDir(driverPath(path)));
+    }
+    rename(oldPath, newPath) {
+        return call(this.native.rename(driverPath(oldPath), driverPath(newPath)));
+    }
+    realpath(path) {
+        return call(this.native.realpath(driverPath(path)));
+    }
+    symlink(target, linkPath) {
+        return call(this.native.symlink(target, driverPath(linkPath)));
+    }
+    readlink(path) {
+        return call(this.native.readlink(driverPath(path)));
+    }
+    link(oldPath, newPath) {
+        return call(this.native.link(driverPath(oldPath), driverPath(newPath)));
+    }
+    chmod(path, mode) {
+        return call(this.native.chmod(driverPath(path), mode));
+    }
+    chown(path, uid, gid) {
+        return call(this.native.chown(driverPath(path), uid, gid));
+    }
+    utimes(path, atime, mtime) {
+        return call(this.native.utimes(driverPath(path), atime, mtime));
+    }
+    truncate(path, length) {
+        return call(this.native.truncate(driverPath(path), length));
+    }
+    pread(path, offset, length) {
+        return call(this.native.pread(driverPath(path), offset, length));
+    }
+    pwrite(path, offset, data) {
+        return call(this.native.pwrite(driverPath(path), offset, data));
+    }
+}
+exports.InMemoryFileSystem = InMemoryFileSystem;
+/** A new, empty in-memory filesystem, native-backed: mounting it costs no JS round trips. */
+function createInMemoryFileSystem() {
+    return new InMemoryFileSystem();
+}
+/**
+ * A VM: a Linux-like machine with its own filesystem, living inside this Node.js process as a
+ * tenant of the process-global sidecar. It holds no thread and no isolate while idle.
+ */
+class AgentOs {
+    #vm;
+    #fs;
+    constructor(vm) {
+        this.#vm = vm;
+        this.#fs = vm.filesystem();
+    }
+    /**
+     * Boot a VM. Costs microseconds: the root tree is shared copy-on-write with every other VM.
+     * Rejects with `ERR_AGENT_OS_INVALID_OPTIONS` for unknown or unsupported options.
+     */
+    static async create(options) {
+        validateOptions(options);
+        const vm = callSync(() => binding_js_1.NativeVm.create(options?.limits));
+        const os = new AgentOs(vm);
+        try {
+            for (const m of options?.mounts ?? []) {
+                const driver = "driver" in m ? m.driver : new InMemoryFileSystem();
+                callSync(() => vm.mount(m.path, driver.native, m.readOnly ?? false));
+            }
+        }
+        catch (err) {
+            vm.dispose();
+            throw err;
+        }
+        return os;
+    }
+    /** Start a dedicated sidecar process. Not supported yet: rejects with `ERR_AGENT_OS_UNSUPPORTED`. */
+    static async createSidecar(_options) {
+        throw new KernelError("ERR_AGENT_OS_UNSUPPORTED", "explicit sidecars are not supported yet by @rivet-dev/agentos-core");
+    }
+    /** Tear down this VM only, releasing its state. Idempotent. */
+    async dispose() {
+        this.#vm.dispose();
+    }
+    /** Read a whole file. */
+    readFile(path) {
+        return call(this.#fs.readFile(path));
+    }
+    /** Create or replace a file, creating missing parent directories. */
+    writeFile(path, content) {
+        return call(this.#fs.writeFile(path, content));
+    }
+    /** Read several files; a failed read gives `content: null` and its `error`. */
+    async readFiles(paths) {
+        const results = await call(this.#fs.readFiles(paths));
+        return results.map((r) => r.error === undefined || r.error === null ? { path: r.path, content: r.content ?? null } : { path: r.path, content: null, error: r.error });
+    }
+    /** Write several files, creating parents; each result says whether it was written. */
+    async writeFiles(entries) {
+        const results = await call(this.#fs.writeFiles(entries));
+        return results.map((r) => (r.success ? { path: r.path, success: true } : { path: r.path, success: false, error: r.error ?? undefined }));
+    }
+    /** Create a directory; with `recursive`, its missing parents too. */
+    mkdir(path, options) {
+        return call(this.#fs.mkdir(path, options?.recursive ?? false));
+    }
+    /** Entry names of a directory, without `.` and `..`. */
+    readdir(path) {
+        return call(this.#fs.readDir(path));
+    }
+    /** Every entry below a directory, breadth first; symlinks are listed, not followed. */
+    readdirRecursive(path, options) {
+        return call(this.#fs.readdirRecursive(path, options?.maxDepth, options?.exclude));
+    }
+    /** Metadata of a path (following symlinks). */
+    stat(path) {
+        return call(this.#fs.stat(path));
+    }
+    /** Whether a path exists (following symlinks). */
+    exists(path) {
+        return call(this.#fs.exists(path));
+    }
+    /** Move a file or directory (across mounts too). */
+    move(from, to) {
+        return call(this.#fs.move(from, to));
+    }
+    /** Delete a file or an empty directory; with `recursive`, a directory and its content. */
+    delete(path, options) {
+        return call(this.#fs.remove(path, options?.recursive ?? false));
+    }
+    /** Mount a filesystem at `path` (created if missing). Throws `EBUSY` if something is mounted there. */
+    mountFs(path, driver, options) {
+        if (!(driver instanceof InMemoryFileSystem)) {
+            throw new KernelError("ERR_AGENT_OS_UNSUPPORTED", "JavaScript VirtualFileSystem drivers are not supported yet; use createInMemoryFileSystem()");
+        }
+        callSync(() => this.#vm.mount(path, driver.native, options?.readOnly ?? false));
+    }
+    /** Unmount the filesystem at `path`. Throws `EINVAL` if nothing is mounted there. */
+    unmountFs(path) {
+        callSync(() => this.#vm.unmount(path));
+    }
+}
+exports.AgentOs = AgentOs;

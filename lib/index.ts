@@ -1,0 +1,547 @@
+/**
+ * `@rivet-dev/agentos-core`: an operating system for AI agents, inside your Node.js process.
+ *
+ * This file is the public facade over the napi binding (`binding.js`, generated from
+ * `src/api/`). It presents the API of `@rivet-dev/agent-os-core` with its exact names and
+ * shapes; `index.js` and `index.d.ts` are generated from it by `tsc` during `npm install`.
+ */
+
+import { NativeFs, NativeVm, createNativeMemoryFs, type LimitsOptions } from "./binding.js";
+
+/** An error from the VM's kernel (`ENOENT`, `EACCES`, ...) or from the API (`ERR_AGENT_OS_*`). */
+export class KernelError extends Error {
+  /** Stable error code: a POSIX name such as `"ENOENT"`, or `"ERR_AGENT_OS_DISPOSED"`. */
+  code: string;
+  /** Negative POSIX error number, for kernel errors. */
+  errno?: number;
+  /** The operation that failed (`open`, `mkdir`, ...), for kernel errors. */
+  syscall?: string;
+  /** The path the error is about. */
+  path?: string;
+  /** The second path of a two-path operation (`rename`, `link`). */
+  dest?: string;
+
+  constructor(code: string, message: string, options?: { cause?: unknown }) {
+    super(message.startsWith(`${code}:`) ? message : `${code}: ${message}`, options);
+    this.code = code;
+  }
+
+  override get name(): string {
+    return "KernelError";
+  }
+}
+
+/** Give an error from the binding the `KernelError` prototype (it already has `code`). */
+function asKernelError(err: unknown): unknown {
+  if (err instanceof Error && typeof (err as { code?: unknown }).code === "string" && !(err instanceof KernelError)) {
+    Object.setPrototypeOf(err, KernelError.prototype);
+  }
+  return err;
+}
+
+async function call<T>(p: Promise<T>): Promise<T> {
+  try {
+    return await p;
+  } catch (err) {
+    throw asKernelError(err);
+  }
+}
+
+function callSync<T>(f: () => T): T {
+  try {
+    return f();
+  } catch (err) {
+    throw asKernelError(err);
+  }
+}
+
+/** Metadata of a file, directory or symlink. */
+export interface VirtualStat {
+  /** `st_mode`: file type bits and permission bits. */
+  mode: number;
+  size: number;
+  isDirectory: boolean;
+  isSymbolicLink: boolean;
+  atimeMs: number;
+  mtimeMs: number;
+  ctimeMs: number;
+  birthtimeMs: number;
+  ino: number;
+  nlink: number;
+  uid: number;
+  gid: number;
+}
+
+/** An entry of `readDirWithTypes`. */
+export interface VirtualDirEntry {
+  name: string;
+  isDirectory: boolean;
+  isSymbolicLink?: boolean;
+  ino?: number;
+}
+
+/** An entry of `readDirStat`. */
+export interface VirtualDirStatEntry extends VirtualDirEntry {
+  stat: VirtualStat;
+}
+
+/**
+ * A filesystem that can be mounted into a VM. Paths are relative to the filesystem's own
+ * root. `createInMemoryFileSystem()` returns a native one (no JS round trips when mounted).
+ */
+export interface VirtualFileSystem {
+  readFile(path: string): Promise<Uint8Array>;
+  readTextFile(path: string): Promise<string>;
+  readDir(path: string): Promise<string[]>;
+  readDirWithTypes(path: string): Promise<VirtualDirEntry[]>;
+  writeFile(path: string, content: string | Uint8Array): Promise<void>;
+  createDir(path: string): Promise<void>;
+  mkdir(path: string, options?: { recursive?: boolean }): Promise<void>;
+  exists(path: string): Promise<boolean>;
+  stat(path: string): Promise<VirtualStat>;
+  removeFile(path: string): Promise<void>;
+  removeDir(path: string): Promise<void>;
+  rename(oldPath: string, newPath: string): Promise<void>;
+  realpath(path: string): Promise<string>;
+  symlink(target: string, linkPath: string): Promise<void>;
+  readlink(path: string): Promise<string>;
+  lstat(path: string): Promise<VirtualStat>;
+  link(oldPath: string, newPath: string): Promise<void>;
+  chmod(path: string, mode: number): Promise<void>;
+  chown(path: string, uid: number, gid: number): Promise<void>;
+  utimes(path: string, atime: number, mtime: number): Promise<void>;
+  truncate(path: string, length: number): Promise<void>;
+  /** Read a range from a file without loading the entire file into memory. */
+  pread(path: string, offset: number, length: number): Promise<Uint8Array>;
+  /** Write data at a specific offset without replacing the entire file. */
+  pwrite(path: string, offset: number, data: Uint8Array): Promise<void>;
+  fsync?(path: string): Promise<void>;
+  copy?(srcPath: string, dstPath: string): Promise<void>;
+  readDirStat?(path: string): Promise<VirtualDirStatEntry[]>;
+}
+
+/** Resource limits of a VM. Every field is optional; the defaults are listed per field. */
+export interface Limits {
+  /** Heap of one guest JavaScript process, in MiB. Default 128. */
+  memoryMb?: number;
+  /** CPU time of one guest process, in ms. Default: unbounded. */
+  cpuTimeMs?: number;
+  /** Processes alive at once in the VM. Default 256. */
+  maxProcesses?: number;
+  /** Open file descriptors per process. Default 1024. */
+  maxOpenFiles?: number;
+  /** Bytes of output kept per process stream for late listeners. Default 1 MiB. */
+  maxOutputBytes?: number;
+  /** Size of one file, in bytes. Default 512 MiB. */
+  maxFileBytes?: number;
+  /** Total bytes of all files in the VM's own filesystem. Default 1 GiB. */
+  maxFsBytes?: number;
+  /** Bytes buffered in one pipe before writers wait. Default 64 KiB. */
+  maxPipeBytes?: number;
+}
+
+/** A filesystem mounted at `path` when the VM boots. */
+export type MountConfig =
+  | { path: string; driver: VirtualFileSystem; readOnly?: boolean }
+  | { path: string; plugin: { id: "host_dir"; config: { hostPath: string } }; readOnly?: boolean }
+  | {
+      path: string;
+      plugin: {
+        id: "s3";
+        config: {
+          bucket: string;
+          prefix?: string;
+          region?: string;
+          endpoint?: string;
+          credentials?: { accessKeyId: string; secretAccessKey: string };
+        };
+      };
+      readOnly?: boolean;
+    }
+  | { path: string; plugin: { id: "memory" }; readOnly?: boolean };
+
+/** Which sidecar hosts a VM. */
+export type SidecarPlacement = { kind: "shared"; pool?: string } | { kind: "explicit"; handle: AgentOsSidecar };
+
+/** Options of `AgentOs.create()`. Unknown keys are rejected with `ERR_AGENT_OS_INVALID_OPTIONS`. */
+export interface AgentOsOptions {
+  /** Software packages to install (agents, tools). Not supported yet: only `[]` is accepted. */
+  software?: unknown[];
+  /** Filesystems to mount at boot. */
+  mounts?: MountConfig[];
+  /** Permission policy. Not supported yet. */
+  permissions?: unknown;
+  /** Host loopback ports guests may reach. Not supported yet: only `[]` is accepted. */
+  loopbackExemptPorts?: number[];
+  /** Appended to agents' system prompts. Not supported yet. */
+  additionalInstructions?: string;
+  /** Host directory whose `node_modules` software resolves from. Not supported yet. */
+  moduleAccessCwd?: string;
+  /** Which sidecar hosts the VM. Default: the process-global shared sidecar. */
+  sidecar?: SidecarPlacement;
+  /** Resource limits. */
+  limits?: Limits;
+}
+
+/** An entry of `readdirRecursive`. */
+export interface DirEntry {
+  /** Absolute path of the entry. */
+  path: string;
+  type: "file" | "directory" | "symlink";
+  size: number;
+}
+
+/** Options of `readdirRecursive`. */
+export interface ReaddirRecursiveOptions {
+  /** Deepest level to descend to (0: only the directory's own entries). */
+  maxDepth?: number;
+  /** Entry names to skip, at any depth. */
+  exclude?: string[];
+}
+
+/** An entry of `writeFiles`. */
+export interface BatchWriteEntry {
+  path: string;
+  content: string | Uint8Array;
+}
+
+/** The result of one file of `writeFiles`. */
+export interface BatchWriteResult {
+  path: string;
+  success: boolean;
+  error?: string;
+}
+
+/** The result of one file of `readFiles`. */
+export interface BatchReadResult {
+  path: string;
+  content: Uint8Array | null;
+  error?: string;
+}
+
+function invalidOptions(message: string): KernelError {
+  return new KernelError("ERR_AGENT_OS_INVALID_OPTIONS", message);
+}
+
+const SUPPORTED_OPTIONS = new Set(["mounts", "limits", "sidecar"]);
+/** Options of the reference API that this build does not implement yet. */
+const NOT_YET_SUPPORTED = new Set([
+  "software",
+  "permissions",
+  "loopbackExemptPorts",
+  "additionalInstructions",
+  "moduleAccessCwd",
+  "rootFilesystem",
+  "scheduleDriver",
+  "toolKits",
+]);
+/** Options that are fine when they ask for nothing. */
+const EMPTY_IS_FINE = new Set(["software", "loopbackExemptPorts", "toolKits"]);
+const LIMIT_KEYS = new Set([
+  "memoryMb",
+  "cpuTimeMs",
+  "maxProcesses",
+  "maxOpenFiles",
+  "maxOutputBytes",
+  "maxFileBytes",
+  "maxFsBytes",
+  "maxPipeBytes",
+]);
+
+function isObject(v: unknown): v is Record<string, unknown> {
+  return typeof v === "object" && v !== null && !Array.isArray(v);
+}
+
+function validateOptions(options: unknown): void {
+  if (options === undefined) return;
+  if (!isObject(options)) throw invalidOptions("AgentOs.create() options must be an object");
+  for (const [key, value] of Object.entries(options)) {
+    if (value === undefined || SUPPORTED_OPTIONS.has(key)) continue;
+    if (NOT_YET_SUPPORTED.has(key)) {
+      if (EMPTY_IS_FINE.has(key) && Array.isArray(value) && value.length === 0) continue;
+      throw invalidOptions(`option \`${key}\` is not supported yet by @rivet-dev/agentos-core`);
+    }
+    throw invalidOptions(`unknown option \`${key}\` passed to AgentOs.create()`);
+  }
+  const { limits, sidecar, mounts } = options;
+  if (limits !== undefined) {
+    if (!isObject(limits)) throw invalidOptions("option `limits` must be an object");
+    for (const [key, value] of Object.entries(limits)) {
+      if (!LIMIT_KEYS.has(key)) throw invalidOptions(`unknown limit \`limits.${key}\``);
+      if (value !== undefined && typeof value !== "number") {
+        throw invalidOptions(`limits.${key} must be a number`);
+      }
+    }
+  }
+  if (sidecar !== undefined) {
+    if (!isObject(sidecar) || (sidecar.kind !== "shared" && sidecar.kind !== "explicit")) {
+      throw invalidOptions('option `sidecar` must be { kind: "shared" } or { kind: "explicit", handle }');
+    }
+    if (sidecar.kind === "explicit") {
+      throw invalidOptions('option `sidecar: { kind: "explicit" }` is not supported yet by @rivet-dev/agentos-core');
+    }
+    if (sidecar.pool !== undefined && sidecar.pool !== "default") {
+      throw invalidOptions("option `sidecar.pool` (named pools) is not supported yet; omit it to use the default pool");
+    }
+  }
+  if (mounts !== undefined) {
+    if (!Array.isArray(mounts)) throw invalidOptions("option `mounts` must be an array");
+    mounts.forEach((m, i) => validateMount(m, i));
+  }
+}
+
+function validateMount(m: unknown, i: number): void {
+  const where = `mounts[${i}]`;
+  if (!isObject(m) || typeof m.path !== "string") throw invalidOptions(`${where} must be an object with a string \`path\``);
+  if (m.readOnly !== undefined && typeof m.readOnly !== "boolean") throw invalidOptions(`${where}.readOnly must be a boolean`);
+  if ("driver" in m) {
+    if (!(m.driver instanceof InMemoryFileSystem)) {
+      throw invalidOptions(`${where}.driver: JavaScript VirtualFileSystem drivers are not supported yet; use createInMemoryFileSystem()`);
+    }
+    return;
+  }
+  if ("plugin" in m) {
+    const plugin = m.plugin;
+    if (!isObject(plugin) || typeof plugin.id !== "string") throw invalidOptions(`${where}.plugin must be { id, config }`);
+    if (plugin.id === "memory") return;
+    if (plugin.id === "host_dir" || plugin.id === "s3") {
+      throw invalidOptions(`${where}: mount plugin \`${plugin.id}\` is not supported yet by @rivet-dev/agentos-core`);
+    }
+    throw invalidOptions(`${where}: unknown mount plugin \`${plugin.id}\` (known: memory, host_dir, s3)`);
+  }
+  if ("filesystem" in m) throw invalidOptions(`${where}: overlay mounts (\`filesystem\`) are not supported yet`);
+  throw invalidOptions(`${where} needs a \`driver\` or a \`plugin\``);
+}
+
+function driverPath(path: string): string {
+  return path.startsWith("/") ? path : `/${path}`;
+}
+
+/**
+ * A native in-memory filesystem implementing `VirtualFileSystem`. Mount it with
+ * `vm.mountFs(path, fs)` or a `{ path, driver }` mount; one instance may be mounted in several
+ * VMs and they share its files.
+ */
+export class InMemoryFileSystem implements VirtualFileSystem {
+  /** @internal */
+  readonly native: NativeFs;
+
+  constructor() {
+    this.native = createNativeMemoryFs();
+  }
+
+  readFile(path: string): Promise<Uint8Array> {
+    return call(this.native.readFile(driverPath(path)));
+  }
+  async readTextFile(path: string): Promise<string> {
+    return new TextDecoder().decode(await this.readFile(path));
+  }
+  readDir(path: string): Promise<string[]> {
+    return call(this.native.readDir(driverPath(path)));
+  }
+  async readDirWithTypes(path: string): Promise<VirtualDirEntry[]> {
+    const entries = await this.readDirStat(path);
+    return entries.map(({ name, isDirectory, isSymbolicLink, ino }) => ({ name, isDirectory, isSymbolicLink, ino }));
+  }
+  async readDirStat(path: string): Promise<VirtualDirStatEntry[]> {
+    const entries = await call(this.native.readDirStat(driverPath(path)));
+    return entries.map((e) => ({
+      name: e.name,
+      isDirectory: e.stat.isDirectory,
+      isSymbolicLink: e.stat.isSymbolicLink,
+      ino: e.stat.ino,
+      stat: e.stat,
+    }));
+  }
+  writeFile(path: string, content: string | Uint8Array): Promise<void> {
+    return call(this.native.writeFile(driverPath(path), content));
+  }
+  createDir(path: string): Promise<void> {
+    return call(this.native.mkdir(driverPath(path), false));
+  }
+  mkdir(path: string, options?: { recursive?: boolean }): Promise<void> {
+    return call(this.native.mkdir(driverPath(path), options?.recursive ?? false));
+  }
+  exists(path: string): Promise<boolean> {
+    return call(this.native.exists(driverPath(path)));
+  }
+  stat(path: string): Promise<VirtualStat> {
+    return call(this.native.stat(driverPath(path)));
+  }
+  lstat(path: string): Promise<VirtualStat> {
+    return call(this.native.lstat(driverPath(path)));
+  }
+  removeFile(path: string): Promise<void> {
+    return call(this.native.removeFile(driverPath(path)));
+  }
+  removeDir(path: string): Promise<void> {
+    return call(this.native.removeDir(driverPath(path)));
+  }
+  rename(oldPath: string, newPath: string): Promise<void> {
+    return call(this.native.rename(driverPath(oldPath), driverPath(newPath)));
+  }
+  realpath(path: string): Promise<string> {
+    return call(this.native.realpath(driverPath(path)));
+  }
+  symlink(target: string, linkPath: string): Promise<void> {
+    return call(this.native.symlink(target, driverPath(linkPath)));
+  }
+  readlink(path: string): Promise<string> {
+    return call(this.native.readlink(driverPath(path)));
+  }
+  link(oldPath: string, newPath: string): Promise<void> {
+    return call(this.native.link(driverPath(oldPath), driverPath(newPath)));
+  }
+  chmod(path: string, mode: number): Promise<void> {
+    return call(this.native.chmod(driverPath(path), mode));
+  }
+  chown(path: string, uid: number, gid: number): Promise<void> {
+    return call(this.native.chown(driverPath(path), uid, gid));
+  }
+  utimes(path: string, atime: number, mtime: number): Promise<void> {
+    return call(this.native.utimes(driverPath(path), atime, mtime));
+  }
+  truncate(path: string, length: number): Promise<void> {
+    return call(this.native.truncate(driverPath(path), length));
+  }
+  pread(path: string, offset: number, length: number): Promise<Uint8Array> {
+    return call(this.native.pread(driverPath(path), offset, length));
+  }
+  pwrite(path: string, offset: number, data: Uint8Array): Promise<void> {
+    return call(this.native.pwrite(driverPath(path), offset, data));
+  }
+}
+
+/** A new, empty in-memory filesystem, native-backed: mounting it costs no JS round trips. */
+export function createInMemoryFileSystem(): InMemoryFileSystem {
+  return new InMemoryFileSystem();
+}
+
+/**
+ * A dedicated sidecar process hosting a group of VMs. Not available in this build yet:
+ * `AgentOs.createSidecar()` rejects with `ERR_AGENT_OS_UNSUPPORTED`.
+ */
+export declare class AgentOsSidecar {
+  readonly sidecarId: string;
+  describe(): { sidecarId: string; state: "ready" | "disposing" | "disposed"; activeVmCount: number };
+  dispose(): Promise<void>;
+}
+
+/**
+ * A VM: a Linux-like machine with its own filesystem, living inside this Node.js process as a
+ * tenant of the process-global sidecar. It holds no thread and no isolate while idle.
+ */
+export class AgentOs {
+  #vm: NativeVm;
+  #fs: NativeFs;
+
+  private constructor(vm: NativeVm) {
+    this.#vm = vm;
+    this.#fs = vm.filesystem();
+  }
+
+  /**
+   * Boot a VM. Costs microseconds: the root tree is shared copy-on-write with every other VM.
+   * Rejects with `ERR_AGENT_OS_INVALID_OPTIONS` for unknown or unsupported options.
+   */
+  static async create(options?: AgentOsOptions): Promise<AgentOs> {
+    validateOptions(options);
+    const vm = callSync(() => NativeVm.create(options?.limits as LimitsOptions | undefined));
+    const os = new AgentOs(vm);
+    try {
+      for (const m of options?.mounts ?? []) {
+        const driver = "driver" in m ? (m.driver as InMemoryFileSystem) : new InMemoryFileSystem();
+        callSync(() => vm.mount(m.path, driver.native, m.readOnly ?? false));
+      }
+    } catch (err) {
+      vm.dispose();
+      throw err;
+    }
+    return os;
+  }
+
+  /** Start a dedicated sidecar process. Not supported yet: rejects with `ERR_AGENT_OS_UNSUPPORTED`. */
+  static async createSidecar(_options?: { sidecarId?: string }): Promise<AgentOsSidecar> {
+    throw new KernelError("ERR_AGENT_OS_UNSUPPORTED", "explicit sidecars are not supported yet by @rivet-dev/agentos-core");
+  }
+
+  /** Tear down this VM only, releasing its state. Idempotent. */
+  async dispose(): Promise<void> {
+    this.#vm.dispose();
+  }
+
+  /** Read a whole file. */
+  readFile(path: string): Promise<Uint8Array> {
+    return call(this.#fs.readFile(path));
+  }
+
+  /** Create or replace a file, creating missing parent directories. */
+  writeFile(path: string, content: string | Uint8Array): Promise<void> {
+    return call(this.#fs.writeFile(path, content));
+  }
+
+  /** Read several files; a failed read gives `content: null` and its `error`. */
+  async readFiles(paths: string[]): Promise<BatchReadResult[]> {
+    const results = await call(this.#fs.readFiles(paths));
+    return results.map((r) =>
+      r.error === undefined || r.error === null ? { path: r.path, content: r.content ?? null } : { path: r.path, content: null, error: r.error },
+    );
+  }
+
+  /** Write several files, creating parents; each result says whether it was written. */
+  async writeFiles(entries: BatchWriteEntry[]): Promise<BatchWriteResult[]> {
+    const results = await call(this.#fs.writeFiles(entries));
+    return results.map((r) => (r.success ? { path: r.path, success: true } : { path: r.path, success: false, error: r.error ?? undefined }));
+  }
+
+  /** Create a directory; with `recursive`, its missing parents too. */
+  mkdir(path: string, options?: { recursive?: boolean }): Promise<void> {
+    return call(this.#fs.mkdir(path, options?.recursive ?? false));
+  }
+
+  /** Entry names of a directory, without `.` and `..`. */
+  readdir(path: string): Promise<string[]> {
+    return call(this.#fs.readDir(path));
+  }
+
+  /** Every entry below a directory, breadth first; symlinks are listed, not followed. */
+  readdirRecursive(path: string, options?: ReaddirRecursiveOptions): Promise<DirEntry[]> {
+    return call(this.#fs.readdirRecursive(path, options?.maxDepth, options?.exclude)) as Promise<DirEntry[]>;
+  }
+
+  /** Metadata of a path (following symlinks). */
+  stat(path: string): Promise<VirtualStat> {
+    return call(this.#fs.stat(path));
+  }
+
+  /** Whether a path exists (following symlinks). */
+  exists(path: string): Promise<boolean> {
+    return call(this.#fs.exists(path));
+  }
+
+  /** Move a file or directory (across mounts too). */
+  move(from: string, to: string): Promise<void> {
+    return call(this.#fs.move(from, to));
+  }
+
+  /** Delete a file or an empty directory; with `recursive`, a directory and its content. */
+  delete(path: string, options?: { recursive?: boolean }): Promise<void> {
+    return call(this.#fs.remove(path, options?.recursive ?? false));
+  }
+
+  /** Mount a filesystem at `path` (created if missing). Throws `EBUSY` if something is mounted there. */
+  mountFs(path: string, driver: VirtualFileSystem, options?: { readOnly?: boolean }): void {
+    if (!(driver instanceof InMemoryFileSystem)) {
+      throw new KernelError(
+        "ERR_AGENT_OS_UNSUPPORTED",
+        "JavaScript VirtualFileSystem drivers are not supported yet; use createInMemoryFileSystem()",
+      );
+    }
+    callSync(() => this.#vm.mount(path, driver.native, options?.readOnly ?? false));
+  }
+
+  /** Unmount the filesystem at `path`. Throws `EINVAL` if nothing is mounted there. */
+  unmountFs(path: string): void {
+    callSync(() => this.#vm.unmount(path));
+  }
+}
