@@ -96,11 +96,11 @@ impl Error {
         }
     }
 
-    /// An API error with its message.
-    pub fn api(code: ApiCode, message: impl Into<String>) -> Self {
+    /// An API error; its message is prefixed with the code, as kernel errors' are.
+    pub fn api(code: ApiCode, message: impl fmt::Display) -> Self {
         Error {
             kind: ErrorKind::Api(code),
-            message: message.into(),
+            message: format!("{}: {message}", code.as_str()),
             syscall: None,
             path: None,
             dest: None,
@@ -165,7 +165,10 @@ mod tests {
     fn errno_errors_read_like_node() {
         let e = Error::errno(Errno::ENOENT, "open", "/nope");
         assert_eq!(e.code(), "ENOENT");
-        assert_eq!(e.message(), "ENOENT: no such file or directory, open '/nope'");
+        assert_eq!(
+            e.message(),
+            "ENOENT: no such file or directory, open '/nope'"
+        );
         assert_eq!(e.path(), Some("/nope"));
         let e = Error::errno2(Errno::EXDEV, "rename", "/a", "/mnt/b");
         assert_eq!(

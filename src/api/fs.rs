@@ -10,7 +10,9 @@ use napi_derive::napi;
 use super::promise;
 use crate::error::{ApiCode, Error as CoreError};
 use crate::kernel::errno::Errno;
-use crate::kernel::vfs::{Cred, FileSystem, FileType, MemFs, SetAttr, Stat, Vfs, WriteOpts, WritePos};
+use crate::kernel::vfs::{
+    Cred, FileSystem, FileType, MemFs, SetAttr, Stat, Vfs, WriteOpts, WritePos,
+};
 use crate::vm::Vm;
 
 /// What a `NativeFs` operates on.
@@ -200,191 +202,416 @@ impl JsFs {
     /// Read a whole file.
     #[napi(ts_return_type = "Promise<Uint8Array>")]
     pub fn read_file<'e>(&self, env: &'e Env, path: String) -> Result<Object<'e>> {
-        op!(self, env, |vfs, cred| Ok(vfs.read_file(cred, &path).await?.to_vec()), |_e, v| Ok(Uint8Array::new(v)))
+        op!(
+            self,
+            env,
+            |vfs, cred| Ok(vfs.read_file(cred, &path).await?.to_vec()),
+            |_e, v| Ok(Uint8Array::new(v))
+        )
     }
 
     /// Read `length` bytes at `offset`.
     #[napi(ts_return_type = "Promise<Uint8Array>")]
-    pub fn pread<'e>(&self, env: &'e Env, path: String, offset: f64, length: f64) -> Result<Object<'e>> {
+    pub fn pread<'e>(
+        &self,
+        env: &'e Env,
+        path: String,
+        offset: f64,
+        length: f64,
+    ) -> Result<Object<'e>> {
         let (off, len) = (offset.max(0.0) as u64, length.max(0.0) as u64);
-        op!(self, env, |vfs, cred| Ok(vfs.pread(cred, &path, off, Some(len)).await?.to_vec()), |_e, v| Ok(Uint8Array::new(v)))
+        op!(
+            self,
+            env,
+            |vfs, cred| Ok(vfs.pread(cred, &path, off, Some(len)).await?.to_vec()),
+            |_e, v| Ok(Uint8Array::new(v))
+        )
     }
 
     /// Create or replace a file, creating missing parent directories.
     #[napi(ts_return_type = "Promise<void>")]
-    pub fn write_file<'e>(&self, env: &'e Env, path: String, content: Either<String, Uint8Array>) -> Result<Object<'e>> {
-        op!(self, env, |vfs, cred| vfs.write_file(cred, &path, content_bytes(content)).await, |_e, v| Ok(v))
+    pub fn write_file<'e>(
+        &self,
+        env: &'e Env,
+        path: String,
+        content: Either<String, Uint8Array>,
+    ) -> Result<Object<'e>> {
+        op!(
+            self,
+            env,
+            |vfs, cred| vfs.write_file(cred, &path, content_bytes(content)).await,
+            |_e, v| Ok(v)
+        )
     }
 
     /// Write `data` at `offset` of an existing file.
     #[napi(ts_return_type = "Promise<void>")]
-    pub fn pwrite<'e>(&self, env: &'e Env, path: String, offset: f64, data: Either<String, Uint8Array>) -> Result<Object<'e>> {
-        let opts = WriteOpts { pos: WritePos::At(offset.max(0.0) as u64), create: None, exclusive: false };
-        op!(self, env, |vfs, cred| vfs.write(cred, &path, content_bytes(data), opts).await.map(|_| ()), |_e, v| Ok(v))
+    pub fn pwrite<'e>(
+        &self,
+        env: &'e Env,
+        path: String,
+        offset: f64,
+        data: Either<String, Uint8Array>,
+    ) -> Result<Object<'e>> {
+        let opts = WriteOpts {
+            pos: WritePos::At(offset.max(0.0) as u64),
+            create: None,
+            exclusive: false,
+        };
+        op!(
+            self,
+            env,
+            |vfs, cred| vfs
+                .write(cred, &path, content_bytes(data), opts)
+                .await
+                .map(|_| ()),
+            |_e, v| Ok(v)
+        )
     }
 
     /// Read several files; each result carries its content or its error.
     #[napi(ts_return_type = "Promise<ReadFileResult[]>")]
     pub fn read_files<'e>(&self, env: &'e Env, paths: Vec<String>) -> Result<Object<'e>> {
-        op!(self, env, |vfs, cred| {
-            let mut out = Vec::with_capacity(paths.len());
-            for p in paths {
-                let r = vfs.read_file(cred, &p).await.map(|b| b.to_vec()).map_err(|e| e.to_string());
-                out.push((p, r));
-            }
-            Ok(out)
-        }, |_e, v| Ok(v.into_iter().map(|(path, r)| match r {
-            Ok(bytes) => ReadFileResult { path, content: Some(Uint8Array::new(bytes)), error: None },
-            Err(msg) => ReadFileResult { path, content: None, error: Some(msg) },
-        }).collect::<Vec<_>>()))
+        op!(
+            self,
+            env,
+            |vfs, cred| {
+                let mut out = Vec::with_capacity(paths.len());
+                for p in paths {
+                    let r = vfs
+                        .read_file(cred, &p)
+                        .await
+                        .map(|b| b.to_vec())
+                        .map_err(|e| e.to_string());
+                    out.push((p, r));
+                }
+                Ok(out)
+            },
+            |_e, v| Ok(v
+                .into_iter()
+                .map(|(path, r)| match r {
+                    Ok(bytes) => ReadFileResult {
+                        path,
+                        content: Some(Uint8Array::new(bytes)),
+                        error: None
+                    },
+                    Err(msg) => ReadFileResult {
+                        path,
+                        content: None,
+                        error: Some(msg)
+                    },
+                })
+                .collect::<Vec<_>>())
+        )
     }
 
     /// Write several files, creating parents; each result says whether it was written.
     #[napi(ts_return_type = "Promise<WriteFileResult[]>")]
-    pub fn write_files<'e>(&self, env: &'e Env, entries: Vec<WriteFileEntry>) -> Result<Object<'e>> {
-        let entries: Vec<(String, Bytes)> = entries.into_iter().map(|e| (e.path, content_bytes(e.content))).collect();
-        op!(self, env, |vfs, cred| {
-            let mut out = Vec::with_capacity(entries.len());
-            for (path, data) in entries {
-                let r = vfs.write_file(cred, &path, data).await;
-                out.push(WriteFileResult { path, success: r.is_ok(), error: r.err().map(|e| e.to_string()) });
-            }
-            Ok(out)
-        }, |_e, v| Ok(v))
+    pub fn write_files<'e>(
+        &self,
+        env: &'e Env,
+        entries: Vec<WriteFileEntry>,
+    ) -> Result<Object<'e>> {
+        let entries: Vec<(String, Bytes)> = entries
+            .into_iter()
+            .map(|e| (e.path, content_bytes(e.content)))
+            .collect();
+        op!(
+            self,
+            env,
+            |vfs, cred| {
+                let mut out = Vec::with_capacity(entries.len());
+                for (path, data) in entries {
+                    let r = vfs.write_file(cred, &path, data).await;
+                    out.push(WriteFileResult {
+                        path,
+                        success: r.is_ok(),
+                        error: r.err().map(|e| e.to_string()),
+                    });
+                }
+                Ok(out)
+            },
+            |_e, v| Ok(v)
+        )
     }
 
     /// Create a directory (`recursive`: like `mkdir -p`).
     #[napi(ts_return_type = "Promise<void>")]
     pub fn mkdir<'e>(&self, env: &'e Env, path: String, recursive: bool) -> Result<Object<'e>> {
-        op!(self, env, |vfs, cred| if recursive { vfs.mkdir_all(cred, &path, 0o755).await } else { vfs.mkdir(cred, &path, 0o755).await }, |_e, v| Ok(v))
+        op!(
+            self,
+            env,
+            |vfs, cred| if recursive {
+                vfs.mkdir_all(cred, &path, 0o755).await
+            } else {
+                vfs.mkdir(cred, &path, 0o755).await
+            },
+            |_e, v| Ok(v)
+        )
     }
 
     /// Entry names of a directory, in name order.
     #[napi(ts_return_type = "Promise<string[]>")]
     pub fn read_dir<'e>(&self, env: &'e Env, path: String) -> Result<Object<'e>> {
-        op!(self, env, |vfs, cred| Ok(vfs.read_dir(cred, &path).await?.into_iter().map(|e| e.name).collect::<Vec<_>>()), |_e, v| Ok(v))
+        op!(
+            self,
+            env,
+            |vfs, cred| Ok(vfs
+                .read_dir(cred, &path)
+                .await?
+                .into_iter()
+                .map(|e| e.name)
+                .collect::<Vec<_>>()),
+            |_e, v| Ok(v)
+        )
     }
 
     /// Entries of a directory with their `lstat`.
     #[napi(ts_return_type = "Promise<DirStatEntry[]>")]
     pub fn read_dir_stat<'e>(&self, env: &'e Env, path: String) -> Result<Object<'e>> {
-        op!(self, env, |vfs, cred| Ok(vfs.read_dir(cred, &path).await?.into_iter().map(|e| DirStatEntry { name: e.name, stat: e.stat.into() }).collect::<Vec<_>>()), |_e, v| Ok(v))
+        op!(
+            self,
+            env,
+            |vfs, cred| Ok(vfs
+                .read_dir(cred, &path)
+                .await?
+                .into_iter()
+                .map(|e| DirStatEntry {
+                    name: e.name,
+                    stat: e.stat.into()
+                })
+                .collect::<Vec<_>>()),
+            |_e, v| Ok(v)
+        )
     }
 
     /// Every entry below `path`, breadth first.
     #[napi(ts_return_type = "Promise<TreeEntryResult[]>")]
-    pub fn readdir_recursive<'e>(&self, env: &'e Env, path: String, max_depth: Option<f64>, exclude: Option<Vec<String>>) -> Result<Object<'e>> {
+    pub fn readdir_recursive<'e>(
+        &self,
+        env: &'e Env,
+        path: String,
+        max_depth: Option<f64>,
+        exclude: Option<Vec<String>>,
+    ) -> Result<Object<'e>> {
         let max_depth = max_depth.map(|d| d.max(0.0) as u32);
         let exclude = exclude.unwrap_or_default();
-        op!(self, env, |vfs, cred| Ok(vfs.read_dir_recursive(cred, &path, max_depth, &exclude).await?.into_iter().map(|e| TreeEntryResult {
-            path: e.path,
-            r#type: type_name(e.stat.file_type).to_owned(),
-            size: e.stat.size as f64,
-        }).collect::<Vec<_>>()), |_e, v| Ok(v))
+        op!(
+            self,
+            env,
+            |vfs, cred| Ok(vfs
+                .read_dir_recursive(cred, &path, max_depth, &exclude)
+                .await?
+                .into_iter()
+                .map(|e| TreeEntryResult {
+                    path: e.path,
+                    r#type: type_name(e.stat.file_type).to_owned(),
+                    size: e.stat.size as f64,
+                })
+                .collect::<Vec<_>>()),
+            |_e, v| Ok(v)
+        )
     }
 
     /// `stat` (follows symlinks).
     #[napi(ts_return_type = "Promise<StatResult>")]
     pub fn stat<'e>(&self, env: &'e Env, path: String) -> Result<Object<'e>> {
-        op!(self, env, |vfs, cred| Ok(StatResult::from(vfs.stat(cred, &path, true).await?)), |_e, v| Ok(v))
+        op!(
+            self,
+            env,
+            |vfs, cred| Ok(StatResult::from(vfs.stat(cred, &path, true).await?)),
+            |_e, v| Ok(v)
+        )
     }
 
     /// `lstat` (does not follow a last symlink).
     #[napi(ts_return_type = "Promise<StatResult>")]
     pub fn lstat<'e>(&self, env: &'e Env, path: String) -> Result<Object<'e>> {
-        op!(self, env, |vfs, cred| Ok(StatResult::from(vfs.stat(cred, &path, false).await?)), |_e, v| Ok(v))
+        op!(
+            self,
+            env,
+            |vfs, cred| Ok(StatResult::from(vfs.stat(cred, &path, false).await?)),
+            |_e, v| Ok(v)
+        )
     }
 
     /// Whether the path exists (following symlinks).
     #[napi(ts_return_type = "Promise<boolean>")]
     pub fn exists<'e>(&self, env: &'e Env, path: String) -> Result<Object<'e>> {
-        op!(self, env, |vfs, cred| vfs.exists(cred, &path).await, |_e, v| Ok(v))
+        op!(
+            self,
+            env,
+            |vfs, cred| vfs.exists(cred, &path).await,
+            |_e, v| Ok(v)
+        )
     }
 
     /// `rename(2)`.
     #[napi(ts_return_type = "Promise<void>")]
     pub fn rename<'e>(&self, env: &'e Env, from: String, to: String) -> Result<Object<'e>> {
-        op!(self, env, |vfs, cred| vfs.rename(cred, &from, &to).await, |_e, v| Ok(v))
+        op!(
+            self,
+            env,
+            |vfs, cred| vfs.rename(cred, &from, &to).await,
+            |_e, v| Ok(v)
+        )
     }
 
     /// Move a file or directory, across mounts too.
     #[napi(js_name = "move", ts_return_type = "Promise<void>")]
     pub fn move_path<'e>(&self, env: &'e Env, from: String, to: String) -> Result<Object<'e>> {
-        op!(self, env, |vfs, cred| vfs.move_path(cred, &from, &to).await, |_e, v| Ok(v))
+        op!(
+            self,
+            env,
+            |vfs, cred| vfs.move_path(cred, &from, &to).await,
+            |_e, v| Ok(v)
+        )
     }
 
     /// Remove a file or (empty, or with `recursive` any) directory.
     #[napi(ts_return_type = "Promise<void>")]
     pub fn remove<'e>(&self, env: &'e Env, path: String, recursive: bool) -> Result<Object<'e>> {
-        op!(self, env, |vfs, cred| vfs.remove(cred, &path, recursive).await, |_e, v| Ok(v))
+        op!(
+            self,
+            env,
+            |vfs, cred| vfs.remove(cred, &path, recursive).await,
+            |_e, v| Ok(v)
+        )
     }
 
     /// Remove a non-directory.
     #[napi(ts_return_type = "Promise<void>")]
     pub fn remove_file<'e>(&self, env: &'e Env, path: String) -> Result<Object<'e>> {
-        op!(self, env, |vfs, cred| vfs.unlink(cred, &path).await, |_e, v| Ok(v))
+        op!(
+            self,
+            env,
+            |vfs, cred| vfs.unlink(cred, &path).await,
+            |_e, v| Ok(v)
+        )
     }
 
     /// Remove an empty directory.
     #[napi(ts_return_type = "Promise<void>")]
     pub fn remove_dir<'e>(&self, env: &'e Env, path: String) -> Result<Object<'e>> {
-        op!(self, env, |vfs, cred| vfs.rmdir(cred, &path).await, |_e, v| Ok(v))
+        op!(
+            self,
+            env,
+            |vfs, cred| vfs.rmdir(cred, &path).await,
+            |_e, v| Ok(v)
+        )
     }
 
     /// The canonical path.
     #[napi(ts_return_type = "Promise<string>")]
     pub fn realpath<'e>(&self, env: &'e Env, path: String) -> Result<Object<'e>> {
-        op!(self, env, |vfs, cred| vfs.realpath(cred, &path).await, |_e, v| Ok(v))
+        op!(
+            self,
+            env,
+            |vfs, cred| vfs.realpath(cred, &path).await,
+            |_e, v| Ok(v)
+        )
     }
 
     /// Create a symbolic link `path` -> `target`.
     #[napi(ts_return_type = "Promise<void>")]
     pub fn symlink<'e>(&self, env: &'e Env, target: String, path: String) -> Result<Object<'e>> {
-        op!(self, env, |vfs, cred| vfs.symlink(cred, &target, &path).await, |_e, v| Ok(v))
+        op!(
+            self,
+            env,
+            |vfs, cred| vfs.symlink(cred, &target, &path).await,
+            |_e, v| Ok(v)
+        )
     }
 
     /// The target of a symbolic link.
     #[napi(ts_return_type = "Promise<string>")]
     pub fn readlink<'e>(&self, env: &'e Env, path: String) -> Result<Object<'e>> {
-        op!(self, env, |vfs, cred| vfs.readlink(cred, &path).await, |_e, v| Ok(v))
+        op!(
+            self,
+            env,
+            |vfs, cred| vfs.readlink(cred, &path).await,
+            |_e, v| Ok(v)
+        )
     }
 
     /// Create a hard link.
     #[napi(ts_return_type = "Promise<void>")]
     pub fn link<'e>(&self, env: &'e Env, from: String, to: String) -> Result<Object<'e>> {
-        op!(self, env, |vfs, cred| vfs.link(cred, &from, &to).await, |_e, v| Ok(v))
+        op!(
+            self,
+            env,
+            |vfs, cred| vfs.link(cred, &from, &to).await,
+            |_e, v| Ok(v)
+        )
     }
 
     /// Change permission bits.
     #[napi(ts_return_type = "Promise<void>")]
     pub fn chmod<'e>(&self, env: &'e Env, path: String, mode: u32) -> Result<Object<'e>> {
-        let attr = SetAttr { perm: Some(mode & 0o7777), ..Default::default() };
-        op!(self, env, |vfs, cred| vfs.set_attr(cred, &path, true, attr, "chmod").await, |_e, v| Ok(v))
+        let attr = SetAttr {
+            perm: Some(mode & 0o7777),
+            ..Default::default()
+        };
+        op!(
+            self,
+            env,
+            |vfs, cred| vfs.set_attr(cred, &path, true, attr, "chmod").await,
+            |_e, v| Ok(v)
+        )
     }
 
     /// Change owner and group.
     #[napi(ts_return_type = "Promise<void>")]
     pub fn chown<'e>(&self, env: &'e Env, path: String, uid: u32, gid: u32) -> Result<Object<'e>> {
-        let attr = SetAttr { uid: Some(uid), gid: Some(gid), ..Default::default() };
-        op!(self, env, |vfs, cred| vfs.set_attr(cred, &path, true, attr, "chown").await, |_e, v| Ok(v))
+        let attr = SetAttr {
+            uid: Some(uid),
+            gid: Some(gid),
+            ..Default::default()
+        };
+        op!(
+            self,
+            env,
+            |vfs, cred| vfs.set_attr(cred, &path, true, attr, "chown").await,
+            |_e, v| Ok(v)
+        )
     }
 
     /// Set access and modification times (seconds since the epoch, as Node's `fs.utimes`).
     #[napi(ts_return_type = "Promise<void>")]
-    pub fn utimes<'e>(&self, env: &'e Env, path: String, atime: f64, mtime: f64) -> Result<Object<'e>> {
-        let attr = SetAttr { atime_ns: Some(ns_from_secs(atime)), mtime_ns: Some(ns_from_secs(mtime)), ..Default::default() };
-        op!(self, env, |vfs, cred| vfs.set_attr(cred, &path, true, attr, "utime").await, |_e, v| Ok(v))
+    pub fn utimes<'e>(
+        &self,
+        env: &'e Env,
+        path: String,
+        atime: f64,
+        mtime: f64,
+    ) -> Result<Object<'e>> {
+        let attr = SetAttr {
+            atime_ns: Some(ns_from_secs(atime)),
+            mtime_ns: Some(ns_from_secs(mtime)),
+            ..Default::default()
+        };
+        op!(
+            self,
+            env,
+            |vfs, cred| vfs.set_attr(cred, &path, true, attr, "utime").await,
+            |_e, v| Ok(v)
+        )
     }
 
     /// Set a file's length.
     #[napi(ts_return_type = "Promise<void>")]
     pub fn truncate<'e>(&self, env: &'e Env, path: String, length: f64) -> Result<Object<'e>> {
-        if !(length >= 0.0) {
+        if length.is_nan() || length < 0.0 {
             let e = CoreError::errno(Errno::EINVAL, "truncate", path);
             return Err(super::error::to_js(env, &e));
         }
         let len = length as u64;
-        op!(self, env, |vfs, cred| vfs.truncate(cred, &path, len).await, |_e, v| Ok(v))
+        op!(
+            self,
+            env,
+            |vfs, cred| vfs.truncate(cred, &path, len).await,
+            |_e, v| Ok(v)
+        )
     }
 }
 

@@ -66,7 +66,9 @@ pub struct LimitsInput {
 fn positive(name: &str, v: Option<f64>, max: u64) -> Result<Option<u64>> {
     match v {
         None => Ok(None),
-        Some(x) if x.is_finite() && x >= 1.0 && x.fract() == 0.0 && x <= max as f64 => Ok(Some(x as u64)),
+        Some(x) if x.is_finite() && x >= 1.0 && x.fract() == 0.0 && x <= max as f64 => {
+            Ok(Some(x as u64))
+        }
         Some(x) => Err(Error::api(
             ApiCode::InvalidOptions,
             format!("limits.{name} must be a positive integer no larger than {max}, got {x}"),
@@ -81,14 +83,21 @@ impl Limits {
         let small = u64::from(u32::MAX);
         let big = 1u64 << 53;
         Ok(Limits {
-            memory_mb: positive("memoryMb", input.memory_mb, 1 << 20)?.map_or(d.memory_mb, |v| v as u32),
+            memory_mb: positive("memoryMb", input.memory_mb, 1 << 20)?
+                .map_or(d.memory_mb, |v| v as u32),
             cpu_time_ms: positive("cpuTimeMs", input.cpu_time_ms, big)?.or(d.cpu_time_ms),
-            max_processes: positive("maxProcesses", input.max_processes, small)?.map_or(d.max_processes, |v| v as u32),
-            max_open_files: positive("maxOpenFiles", input.max_open_files, small)?.map_or(d.max_open_files, |v| v as u32),
-            max_output_bytes: positive("maxOutputBytes", input.max_output_bytes, big)?.unwrap_or(d.max_output_bytes),
-            max_file_bytes: positive("maxFileBytes", input.max_file_bytes, big)?.unwrap_or(d.max_file_bytes),
-            max_fs_bytes: positive("maxFsBytes", input.max_fs_bytes, big)?.unwrap_or(d.max_fs_bytes),
-            max_pipe_bytes: positive("maxPipeBytes", input.max_pipe_bytes, big)?.unwrap_or(d.max_pipe_bytes),
+            max_processes: positive("maxProcesses", input.max_processes, small)?
+                .map_or(d.max_processes, |v| v as u32),
+            max_open_files: positive("maxOpenFiles", input.max_open_files, small)?
+                .map_or(d.max_open_files, |v| v as u32),
+            max_output_bytes: positive("maxOutputBytes", input.max_output_bytes, big)?
+                .unwrap_or(d.max_output_bytes),
+            max_file_bytes: positive("maxFileBytes", input.max_file_bytes, big)?
+                .unwrap_or(d.max_file_bytes),
+            max_fs_bytes: positive("maxFsBytes", input.max_fs_bytes, big)?
+                .unwrap_or(d.max_fs_bytes),
+            max_pipe_bytes: positive("maxPipeBytes", input.max_pipe_bytes, big)?
+                .unwrap_or(d.max_pipe_bytes),
         })
     }
 

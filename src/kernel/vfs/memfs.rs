@@ -502,7 +502,8 @@ impl MemFs {
                 let content = if offset_gap == 0 {
                     data
                 } else {
-                    let mut m = BytesMut::zeroed(usize::try_from(offset_gap).map_err(|_| Errno::EFBIG)?);
+                    let mut m =
+                        BytesMut::zeroed(usize::try_from(offset_gap).map_err(|_| Errno::EFBIG)?);
                     m.extend_from_slice(&data);
                     m.freeze()
                 };
@@ -539,7 +540,8 @@ impl MemFs {
         if new_size > limits.max_file_bytes {
             return Err(Errno::EFBIG.into());
         }
-        if new_size > old_size && used.saturating_add(new_size - old_size) > limits.max_total_bytes {
+        if new_size > old_size && used.saturating_add(new_size - old_size) > limits.max_total_bytes
+        {
             return Err(Errno::ENOSPC.into());
         }
         let current = std::mem::take(old);
@@ -865,7 +867,13 @@ impl MemFs {
     }
 
     /// Create or replace a file owned by `cred`, synchronously.
-    pub fn write_now(&self, path: &str, data: &'static [u8], perm: u32, cred: Cred) -> FsResult<()> {
+    pub fn write_now(
+        &self,
+        path: &str,
+        data: &'static [u8],
+        perm: u32,
+        cred: Cred,
+    ) -> FsResult<()> {
         let opts = WriteOpts {
             pos: WritePos::Truncate,
             create: Some(perm),
@@ -897,5 +905,118 @@ fn ctx_at(path: &str, cred: Cred) -> Ctx<'_> {
         nested: &[],
         cred,
         read_only: false,
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::kernel::vfs::Vfs;
+
+    const U: Cred = Cred::USER;
+
+    #[tokio::test]
+    async fn forks_are_independent_copies() {
+        let base = Arc::new(MemFs::new());
+        let vfs = Vfs::new(base.clone());
+        vfs.write_file(U, "/d/f", Bytes::from_static(b"original"))
+            .await
+            .unwrap();
+        let copy = Vfs::new(Arc::new(base.fork(FsLimits::UNLIMITED)));
+        copy.write_file(U, "/d/f", Bytes::from_static(b"changed"))
+            .await
+            .unwrap();
+        copy.write_file(U, "/d/new", Bytes::new()).await.unwrap();
+        vfs.unlink(U, "/d/f").await.unwrap();
+        assert_eq!(&copy.read_file(U, "/d/f").await.unwrap()[..], b"changed");
+        assert!(!vfs.exists(U, "/d/new").await.unwrap());
+        assert!(!vfs.exists(U, "/d/f").await.unwrap());
+    }
+
+    #[tokio::test]
+    async fn reads_share_the_stored_bytes() {
+        let fs = Arc::new(MemFs::new());
+        let vfs = Vfs::new(fs.clone());
+        let data = Bytes::from(vec![7u8; 1 << 20]);
+        let ptr = data.as_ptr();
+        vfs.write_file(U, "/big", data).await.unwrap();
+        let read = vfs.read_file(U, "/big").await.unwrap();
+        assert_eq!(
+            read.as_ptr(),
+            ptr,
+            "a read hands out the stored buffer, not a copy"
+        );
+        // Writing after a reader took a handle copies (the reader keeps its view).
+        let at = WriteOpts {
+            pos: WritePos::At(0),
+            create: None,
+            exclusive: false,
+        };
+        vfs.write(U, "/big", Bytes::from_static(b"x"), at)
+            .await
+            .unwrap();
+        assert_eq!(read[0], 7);
+        assert_eq!(vfs.read_file(U, "/big").await.unwrap()[0], b'x');
+    }
+
+    #[tokio::test]
+    async fn byte_limits() {
+        let fs = Arc::new(MemFs::with_limits(FsLimits {
+            max_file_bytes: 10,
+            max_total_bytes: 15,
+        }));
+        let vfs = Vfs::new(fs.clone());
+        vfs.write_file(U, "/a", Bytes::from_static(b"0123456789"))
+            .await
+            .unwrap();
+        let e = vfs
+            .write_file(U, "/b", Bytes::from_static(b"01234567890"))
+            .await
+            .unwrap_err();
+        assert_eq!(e.code(), "EFBIG");
+        let append = WriteOpts {
+            pos: WritePos::Append,
+            create: None,
+            exclusive: false,
+        };
+        assert_eq!(
+            vfs.write(U, "/a", Bytes::from_static(b"x"), append)
+                .await
+                .unwrap_err()
+                .code(),
+            "EFBIG"
+        );
+        vfs.write_file(U, "/b", Bytes::from_static(b"01234"))
+            .await
+            .unwrap();
+        assert_eq!(
+            vfs.write_file(U, "/c", Bytes::from_static(b"x"))
+                .await
+                .unwrap_err()
+                .code(),
+            "ENOSPC"
+        );
+        assert_eq!(vfs.truncate(U, "/b", 6).await.unwrap_err().code(), "ENOSPC");
+        assert_eq!(fs.bytes_used(), 15);
+        // Hard links do not count twice; freeing the last link returns the space.
+        vfs.link(U, "/a", "/a2").await.unwrap();
+        vfs.unlink(U, "/a").await.unwrap();
+        assert_eq!(fs.bytes_used(), 15);
+        vfs.unlink(U, "/a2").await.unwrap();
+        assert_eq!(fs.bytes_used(), 5);
+        vfs.write_file(U, "/c", Bytes::from_static(b"0123456789"))
+            .await
+            .unwrap();
+    }
+
+    #[tokio::test]
+    async fn dev_null_swallows_writes() {
+        let vfs = Vfs::new(crate::kernel::vfs::rootfs::new_root(FsLimits::UNLIMITED));
+        vfs.write_file(U, "/dev/null", Bytes::from_static(b"gone"))
+            .await
+            .unwrap();
+        assert!(vfs.read_file(U, "/dev/null").await.unwrap().is_empty());
+        let st = vfs.stat(U, "/dev/null", true).await.unwrap();
+        assert_eq!((st.file_type, st.mode()), (FileType::CharDevice, 0o020666));
     }
 }

@@ -171,7 +171,12 @@ pub struct Vfs {
 
 impl std::fmt::Debug for Vfs {
     fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
-        let points: Vec<String> = self.table().mounts.iter().map(|m| m.point.clone()).collect();
+        let points: Vec<String> = self
+            .table()
+            .mounts
+            .iter()
+            .map(|m| m.point.clone())
+            .collect();
         f.debug_struct("Vfs").field("mounts", &points).finish()
     }
 }
@@ -322,7 +327,13 @@ impl Vfs {
     }
 
     /// `len` bytes (or all) from `offset`.
-    pub async fn pread(&self, cred: Cred, path: &str, offset: u64, len: Option<u64>) -> Result<Bytes> {
+    pub async fn pread(
+        &self,
+        cred: Cred,
+        path: &str,
+        offset: u64,
+        len: Option<u64>,
+    ) -> Result<Bytes> {
         path::check_absolute(path, "open")?;
         dispatch!(self, cred, path, "open", |fs, at| fs.read(at, offset, len))
     }
@@ -330,7 +341,11 @@ impl Vfs {
     /// Write `data` as `opts` says; returns the new size.
     pub async fn write(&self, cred: Cred, path: &str, data: Bytes, opts: WriteOpts) -> Result<u64> {
         path::check_absolute(path, "open")?;
-        dispatch!(self, cred, path, "open", |fs, at| fs.write(at, data.clone(), opts))
+        dispatch!(self, cred, path, "open", |fs, at| fs.write(
+            at,
+            data.clone(),
+            opts
+        ))
     }
 
     /// Create or replace a file (mode 0644), creating missing parent directories first.
@@ -398,7 +413,13 @@ impl Vfs {
                         Err(e) => return Err(e),
                     }
                 }
-                Err(e) => return Err(Error::errno(e.errno_value().unwrap_or(Errno::EIO), "mkdir", path)),
+                Err(e) => {
+                    return Err(Error::errno(
+                        e.errno_value().unwrap_or(Errno::EIO),
+                        "mkdir",
+                        path,
+                    ))
+                }
             }
         }
         Ok(())
@@ -448,16 +469,22 @@ impl Vfs {
 
     /// Resolve the directory part of `path` to (mount, canonical backend-relative path of the
     /// entry), without following the last component.
-    async fn resolve_entry(&self, cred: Cred, path: &str, syscall: &'static str) -> Result<(Arc<MountTable>, usize, String)> {
+    async fn resolve_entry(
+        &self,
+        cred: Cred,
+        path: &str,
+        syscall: &'static str,
+    ) -> Result<(Arc<MountTable>, usize, String)> {
         let Some((dir, name)) = path::split_last(path) else {
             return Err(Error::errno(Errno::EBUSY, syscall, path));
         };
         if name == "." || name == ".." {
             return Err(Error::errno(Errno::EINVAL, syscall, path));
         }
-        let dir = self.realpath(cred, dir).await.map_err(|e| {
-            Error::errno(e.errno_value().unwrap_or(Errno::EIO), syscall, path)
-        })?;
+        let dir = self
+            .realpath(cred, dir)
+            .await
+            .map_err(|e| Error::errno(e.errno_value().unwrap_or(Errno::EIO), syscall, path))?;
         let full = path::join(&dir, name);
         let table = self.table();
         let (m, rel) = table.find(&full);
@@ -472,15 +499,24 @@ impl Vfs {
 
     /// `rename(2)`. Across mounts: `EXDEV`.
     pub async fn rename(&self, cred: Cred, from: &str, to: &str) -> Result<()> {
-        self.two_path(cred, from, to, "rename", |fs, a, b| fs.rename(a, b)).await
+        self.two_path(cred, from, to, "rename", |fs, a, b| fs.rename(a, b))
+            .await
     }
 
     /// Create a hard link `to` for `from`. Across mounts: `EXDEV`.
     pub async fn link(&self, cred: Cred, from: &str, to: &str) -> Result<()> {
-        self.two_path(cred, from, to, "link", |fs, a, b| fs.link(a, b)).await
+        self.two_path(cred, from, to, "link", |fs, a, b| fs.link(a, b))
+            .await
     }
 
-    async fn two_path<F>(&self, cred: Cred, from: &str, to: &str, syscall: &'static str, op: F) -> Result<()>
+    async fn two_path<F>(
+        &self,
+        cred: Cred,
+        from: &str,
+        to: &str,
+        syscall: &'static str,
+        op: F,
+    ) -> Result<()>
     where
         F: for<'a> Fn(&'a dyn FileSystem, Ctx<'a>, Ctx<'a>) -> BoxFut<'a, FsResult<()>>,
     {
@@ -497,8 +533,18 @@ impl Vfs {
                 return Err(err(Errno::EXDEV));
             }
             let m = &table.mounts[i];
-            let ca = Ctx { path: &a, nested: &m.nested, cred, read_only: m.read_only };
-            let cb = Ctx { path: &b, nested: &m.nested, cred, read_only: m.read_only };
+            let ca = Ctx {
+                path: &a,
+                nested: &m.nested,
+                cred,
+                read_only: m.read_only,
+            };
+            let cb = Ctx {
+                path: &b,
+                nested: &m.nested,
+                cred,
+                read_only: m.read_only,
+            };
             match op(&*m.fs, ca, cb).await {
                 Ok(()) => return Ok(()),
                 Err(FsErr::Errno(e)) => return Err(err(e)),
@@ -516,7 +562,14 @@ impl Vfs {
             return Err(Error::errno2(Errno::EINVAL, "symlink", target, path));
         }
         let r: Result<()> = dispatch!(self, cred, path, "symlink", |fs, at| fs.symlink(target, at));
-        r.map_err(|e| Error::errno2(e.errno_value().unwrap_or(Errno::EIO), "symlink", target, path))
+        r.map_err(|e| {
+            Error::errno2(
+                e.errno_value().unwrap_or(Errno::EIO),
+                "symlink",
+                target,
+                path,
+            )
+        })
     }
 
     /// The target of a symbolic link.
@@ -526,27 +579,44 @@ impl Vfs {
     }
 
     /// Change attributes (`chmod`, `chown`, `utimes`).
-    pub async fn set_attr(&self, cred: Cred, path: &str, follow: bool, attr: SetAttr, syscall: &'static str) -> Result<()> {
+    pub async fn set_attr(
+        &self,
+        cred: Cred,
+        path: &str,
+        follow: bool,
+        attr: SetAttr,
+        syscall: &'static str,
+    ) -> Result<()> {
         path::check_absolute(path, syscall)?;
-        dispatch!(self, cred, path, syscall, |fs, at| fs.set_attr(at, follow, attr))
+        dispatch!(self, cred, path, syscall, |fs, at| fs
+            .set_attr(at, follow, attr))
     }
 
     /// Every entry below `path`, breadth first: directories are descended (symlinks are not)
     /// while their depth is below `max_depth` (0 lists only `path`'s own entries); names in
     /// `exclude` are skipped entirely.
-    pub async fn read_dir_recursive(&self, cred: Cred, path: &str, max_depth: Option<u32>, exclude: &[String]) -> Result<Vec<TreeEntry>> {
+    pub async fn read_dir_recursive(
+        &self,
+        cred: Cred,
+        path: &str,
+        max_depth: Option<u32>,
+        exclude: &[String],
+    ) -> Result<Vec<TreeEntry>> {
         let mut out = Vec::new();
         let mut queue = VecDeque::from([(path.to_owned(), 0u32)]);
         while let Some((dir, depth)) = queue.pop_front() {
             for e in self.read_dir(cred, &dir).await? {
-                if exclude.iter().any(|x| *x == e.name) {
+                if exclude.contains(&e.name) {
                     continue;
                 }
                 let child = path::join(&dir, &e.name);
                 if e.stat.file_type == FileType::Dir && max_depth.is_none_or(|m| depth < m) {
                     queue.push_back((child.clone(), depth + 1));
                 }
-                out.push(TreeEntry { path: child, stat: e.stat });
+                out.push(TreeEntry {
+                    path: child,
+                    stat: e.stat,
+                });
             }
         }
         Ok(out)
@@ -572,11 +642,21 @@ impl Vfs {
                 }
                 FileType::File | FileType::CharDevice => {
                     let data = self.read_file(cred, &src).await?;
-                    let opts = WriteOpts { pos: WritePos::Truncate, create: Some(st.perm), exclusive: true };
+                    let opts = WriteOpts {
+                        pos: WritePos::Truncate,
+                        create: Some(st.perm),
+                        exclusive: true,
+                    };
                     self.write(cred, &dst, data, opts).await?;
                 }
             }
-            let attr = SetAttr { perm: Some(st.perm), uid: Some(st.uid), gid: Some(st.gid), atime_ns: Some(st.atime_ns), mtime_ns: Some(st.mtime_ns) };
+            let attr = SetAttr {
+                perm: Some(st.perm),
+                uid: Some(st.uid),
+                gid: Some(st.gid),
+                atime_ns: Some(st.atime_ns),
+                mtime_ns: Some(st.mtime_ns),
+            };
             self.set_attr(cred, &dst, false, attr, "chmod").await?;
         }
         Ok(())
@@ -594,5 +674,156 @@ impl Vfs {
             }
             other => other,
         }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    const U: Cred = Cred::USER;
+
+    fn vm_like() -> (Vfs, Arc<MemFs>, Arc<MemFs>) {
+        let vfs = Vfs::new(Arc::new(MemFs::new()));
+        let (a, b) = (Arc::new(MemFs::new()), Arc::new(MemFs::new()));
+        vfs.mount("/mnt/a", a.clone(), false).unwrap();
+        vfs.mount("/mnt/b", b.clone(), true).unwrap();
+        vfs.root().mkdir_now("/tmp", 0o1777, Cred::ROOT).unwrap();
+        (vfs, a, b)
+    }
+
+    #[tokio::test]
+    async fn rename_and_link_across_mounts_are_exdev() {
+        let (vfs, _, _) = vm_like();
+        vfs.write_file(U, "/mnt/a/f", Bytes::from_static(b"x"))
+            .await
+            .unwrap();
+        let e = vfs.rename(U, "/mnt/a/f", "/tmp/f").await.unwrap_err();
+        assert_eq!(e.code(), "EXDEV");
+        assert_eq!((e.path(), e.dest()), (Some("/mnt/a/f"), Some("/tmp/f")));
+        assert_eq!(
+            vfs.link(U, "/mnt/a/f", "/f").await.unwrap_err().code(),
+            "EXDEV"
+        );
+        vfs.move_path(U, "/mnt/a/f", "/f").await.unwrap();
+        assert_eq!(&vfs.read_file(U, "/f").await.unwrap()[..], b"x");
+    }
+
+    #[tokio::test]
+    async fn symlinks_and_dotdot_cross_mount_boundaries() {
+        let (vfs, a, _) = vm_like();
+        vfs.write_file(U, "/etc/conf", Bytes::from_static(b"root"))
+            .await
+            .unwrap();
+        vfs.write_file(U, "/mnt/a/inner", Bytes::from_static(b"a"))
+            .await
+            .unwrap();
+        // `..` above a mount's root continues in the parent filesystem.
+        assert_eq!(
+            &vfs.read_file(U, "/mnt/a/../../etc/conf").await.unwrap()[..],
+            b"root"
+        );
+        // Absolute and relative symlinks inside a mount resolve in the VM's namespace.
+        vfs.symlink(U, "/etc/conf", "/mnt/a/abs").await.unwrap();
+        vfs.symlink(U, "../../etc/conf", "/mnt/a/rel")
+            .await
+            .unwrap();
+        assert_eq!(&vfs.read_file(U, "/mnt/a/abs").await.unwrap()[..], b"root");
+        assert_eq!(&vfs.read_file(U, "/mnt/a/rel").await.unwrap()[..], b"root");
+        // A symlink in the root filesystem leads into a mount, even through `..`.
+        vfs.symlink(U, "mnt/a", "/into").await.unwrap();
+        assert_eq!(&vfs.read_file(U, "/into/inner").await.unwrap()[..], b"a");
+        vfs.mkdir_all(U, "/mnt/x", 0o755).await.unwrap();
+        assert_eq!(
+            &vfs.read_file(U, "/mnt/x/../a/inner").await.unwrap()[..],
+            b"a"
+        );
+        assert_eq!(
+            vfs.realpath(U, "/into/inner").await.unwrap(),
+            "/mnt/a/inner"
+        );
+        // The mounted filesystem holds only its own files.
+        assert_eq!(a.bytes_used(), 1);
+    }
+
+    #[tokio::test]
+    async fn read_only_mounts_only_refuse_changes_that_land_in_them() {
+        let (vfs, _, b) = vm_like();
+        let seed = Vfs::new(b.clone());
+        seed.write_file(U, "/f", Bytes::from_static(b"ro"))
+            .await
+            .unwrap();
+        seed.symlink(U, "/tmp/out", "/link").await.unwrap();
+        assert_eq!(&vfs.read_file(U, "/mnt/b/f").await.unwrap()[..], b"ro");
+        assert_eq!(
+            vfs.write_file(U, "/mnt/b/f", Bytes::new())
+                .await
+                .unwrap_err()
+                .code(),
+            "EROFS"
+        );
+        assert_eq!(vfs.unlink(U, "/mnt/b/f").await.unwrap_err().code(), "EROFS");
+        assert_eq!(
+            vfs.rename(U, "/mnt/b/f", "/mnt/b/g")
+                .await
+                .unwrap_err()
+                .code(),
+            "EROFS"
+        );
+        // A symlink in the read-only mount pointing out of it leads to a writable place.
+        vfs.write_file(U, "/mnt/b/link", Bytes::from_static(b"ok"))
+            .await
+            .unwrap();
+        assert_eq!(&vfs.read_file(U, "/tmp/out").await.unwrap()[..], b"ok");
+    }
+
+    #[tokio::test]
+    async fn mount_table_rules() {
+        let (vfs, a, _) = vm_like();
+        assert_eq!(
+            vfs.mount("/mnt/a", a.clone(), false).unwrap_err().code(),
+            "EBUSY"
+        );
+        vfs.mount("/mnt/a/nested", Arc::new(MemFs::new()), false)
+            .unwrap();
+        assert_eq!(vfs.unmount("/mnt/a").unwrap_err().code(), "EBUSY");
+        vfs.write_file(U, "/mnt/a/nested/f", Bytes::new())
+            .await
+            .unwrap();
+        assert!(!Vfs::new(a.clone()).exists(U, "/nested/f").await.unwrap());
+        vfs.unmount("/mnt/a/nested").unwrap();
+        vfs.unmount("/mnt/a").unwrap();
+        assert_eq!(vfs.unmount("/mnt/a").unwrap_err().code(), "EINVAL");
+        assert_eq!(vfs.unmount("/").unwrap_err().code(), "EBUSY");
+        assert_eq!(
+            vfs.mount("/mnt/../x", a, false).unwrap_err().code(),
+            "EINVAL"
+        );
+        // Mount points appear as directories in the parent.
+        let names: Vec<String> = vfs
+            .read_dir(U, "/mnt")
+            .await
+            .unwrap()
+            .into_iter()
+            .map(|e| e.name)
+            .collect();
+        assert_eq!(names, ["a", "b"]);
+    }
+
+    #[tokio::test]
+    async fn cleared_namespace_is_empty_and_read_only() {
+        let (vfs, _, _) = vm_like();
+        vfs.clear();
+        assert_eq!(
+            vfs.read_file(U, "/mnt/a/f").await.unwrap_err().code(),
+            "ENOENT"
+        );
+        assert_eq!(
+            vfs.write_file(U, "/x", Bytes::new())
+                .await
+                .unwrap_err()
+                .code(),
+            "EROFS"
+        );
     }
 }

@@ -84,12 +84,22 @@ mod tests {
     fn absolute_paths_only() {
         assert!(check_absolute("/a/b", "open").is_ok());
         for bad in ["", "a/b", "./a", "/a\0b"] {
-            assert_eq!(check_absolute(bad, "open").unwrap_err().code(), "EINVAL", "{bad:?}");
+            assert_eq!(
+                check_absolute(bad, "open").unwrap_err().code(),
+                "EINVAL",
+                "{bad:?}"
+            );
         }
         let long = format!("/{}", "x".repeat(256));
-        assert_eq!(check_absolute(&long, "open").unwrap_err().code(), "ENAMETOOLONG");
+        assert_eq!(
+            check_absolute(&long, "open").unwrap_err().code(),
+            "ENAMETOOLONG"
+        );
         let deep = "/ab".repeat(2000);
-        assert_eq!(check_absolute(&deep, "open").unwrap_err().code(), "ENAMETOOLONG");
+        assert_eq!(
+            check_absolute(&deep, "open").unwrap_err().code(),
+            "ENAMETOOLONG"
+        );
     }
 
     #[test]

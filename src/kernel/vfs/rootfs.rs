@@ -17,7 +17,8 @@ nobody:x:65534:65534:nobody:/nonexistent:/usr/sbin/nologin\n";
 const GROUP: &[u8] = b"root:x:0:\nuser:x:1000:\nnogroup:x:65534:\n";
 const HOSTS: &[u8] = b"127.0.0.1\tlocalhost\n::1\tlocalhost ip6-localhost ip6-loopback\n";
 const HOSTNAME: &[u8] = b"agentos\n";
-const OS_RELEASE: &[u8] = b"PRETTY_NAME=\"agentOS\"\nNAME=\"agentOS\"\nID=agentos\nID_LIKE=debian\n";
+const OS_RELEASE: &[u8] =
+    b"PRETTY_NAME=\"agentOS\"\nNAME=\"agentOS\"\nID=agentos\nID_LIKE=debian\n";
 const SHELLS: &[u8] = b"/bin/sh\n/bin/bash\n";
 
 static TEMPLATE: LazyLock<MemFs> = LazyLock::new(build);
