@@ -7,9 +7,16 @@
 #![deny(clippy::unwrap_used, clippy::expect_used, clippy::panic)]
 
 pub mod api;
+pub mod commands;
 pub mod error;
 pub mod kernel;
+pub mod shell;
 pub mod sidecar;
 pub mod vm;
 
 pub use error::{ApiCode, Error, ErrorKind, Result};
+
+/// Parse a number as the shell does (decimal, `0x` hex, leading-zero octal, `BASE#digits`).
+pub(crate) fn shell_number(s: &str) -> Option<i64> {
+    shell::parse_number(s)
+}

@@ -1,24 +1,43 @@
 //! The VM's kernel: plain Rust, no napi, no host I/O. One [`Kernel`] per VM.
 
 pub mod errno;
+pub mod process;
 pub mod vfs;
 
 use std::sync::Arc;
 
-use vfs::{FsLimits, Vfs};
+use parking_lot::RwLock;
+
+use process::{EventSink, ProcEvent, ProcessTable, Signal};
+use vfs::Vfs;
+
+use crate::vm::Limits;
 
 /// All kernel state of one VM.
-#[derive(Debug)]
 pub struct Kernel {
     vfs: Arc<Vfs>,
+    procs: ProcessTable,
+    limits: Limits,
+    events: RwLock<Option<Arc<dyn EventSink>>>,
+}
+
+impl std::fmt::Debug for Kernel {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("Kernel")
+            .field("vfs", &self.vfs)
+            .field("procs", &self.procs.live_count())
+            .finish()
+    }
 }
 
 impl Kernel {
-    /// A kernel with a fresh root tree (the template, forked in O(1)) whose files are bounded by
-    /// `fs_limits`.
-    pub fn new(fs_limits: FsLimits) -> Kernel {
+    /// A kernel with a fresh root tree (the template, forked in O(1)) and `limits`.
+    pub fn new(limits: Limits) -> Kernel {
         Kernel {
-            vfs: Arc::new(Vfs::new(vfs::rootfs::new_root(fs_limits))),
+            vfs: Arc::new(Vfs::new(vfs::rootfs::new_root(limits.fs()))),
+            procs: ProcessTable::new(limits.max_processes as usize),
+            limits,
+            events: RwLock::new(None),
         }
     }
 
@@ -27,8 +46,38 @@ impl Kernel {
         &self.vfs
     }
 
-    /// Release everything the kernel holds, even while other handles to it remain.
+    /// The process table.
+    pub fn procs(&self) -> &ProcessTable {
+        &self.procs
+    }
+
+    /// The VM's limits.
+    pub fn limits(&self) -> &Limits {
+        &self.limits
+    }
+
+    /// Where process events go (the host's listener), if any.
+    pub fn events(&self) -> Option<Arc<dyn EventSink>> {
+        self.events.read().clone()
+    }
+
+    /// Set where process events go.
+    pub fn set_events(&self, sink: Option<Arc<dyn EventSink>>) {
+        *self.events.write() = sink;
+    }
+
+    /// Report an event to the host listener.
+    pub fn emit(&self, ev: ProcEvent) {
+        if let Some(s) = self.events() {
+            s.emit(ev);
+        }
+    }
+
+    /// Release everything the kernel holds, even while other handles to it remain: every
+    /// process is killed and the filesystem dropped.
     pub fn shutdown(&self) {
+        self.procs.kill_all(Signal::SIGKILL);
+        self.set_events(None);
         self.vfs.clear();
     }
 }

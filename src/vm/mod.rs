@@ -4,6 +4,7 @@
 //! isolate. It lives in the [`Sidecar`](crate::sidecar::Sidecar) that created it.
 
 pub mod limits;
+pub mod process;
 
 use std::sync::Arc;
 
@@ -18,11 +19,17 @@ use crate::kernel::Kernel;
 pub type VmId = u64;
 
 /// One VM.
-#[derive(Debug)]
 pub struct Vm {
     id: VmId,
     limits: Limits,
     kernel: RwLock<Option<Arc<Kernel>>>,
+    api: process::ApiProcesses,
+}
+
+impl std::fmt::Debug for Vm {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("Vm").field("id", &self.id).finish()
+    }
 }
 
 impl Vm {
@@ -31,7 +38,8 @@ impl Vm {
         Vm {
             id,
             limits,
-            kernel: RwLock::new(Some(Arc::new(Kernel::new(limits.fs())))),
+            kernel: RwLock::new(Some(Arc::new(Kernel::new(limits)))),
+            api: process::ApiProcesses::default(),
         }
     }
 
@@ -53,6 +61,11 @@ impl Vm {
                 format!("VM {} has been disposed", self.id),
             )
         })
+    }
+
+    /// Processes started through the API.
+    pub fn processes(&self) -> &process::ApiProcesses {
+        &self.api
     }
 
     /// Whether [`dispose`](Vm::dispose) ran.

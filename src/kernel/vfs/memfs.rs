@@ -48,6 +48,10 @@ impl FsLimits {
 pub enum Device {
     /// `/dev/null`: reads are empty, writes vanish.
     Null,
+    /// `/dev/zero`: reads give zeros, writes vanish.
+    Zero,
+    /// `/dev/urandom` (and `/dev/random`): reads give random bytes from the host's generator.
+    Urandom,
 }
 
 #[derive(Clone, Debug)]
@@ -464,6 +468,16 @@ impl MemFs {
             }
             Body::Dir(_) => Err(Errno::EISDIR.into()),
             Body::Device(Device::Null) => Ok(Bytes::new()),
+            Body::Device(dev) => {
+                // Endless devices: a read must say how much it wants.
+                let n = usize::try_from(len.ok_or(Errno::EFBIG)?).map_err(|_| Errno::EFBIG)?;
+                let n = n.min(1 << 20);
+                let mut buf = vec![0u8; n];
+                if *dev == Device::Urandom {
+                    getrandom::fill(&mut buf).map_err(|_| Errno::EIO)?;
+                }
+                Ok(Bytes::from(buf))
+            }
             Body::Symlink(_) => Err(Errno::ELOOP.into()),
         }
     }
@@ -525,7 +539,7 @@ impl MemFs {
         let old = match &mut node.body {
             Body::File(b) => b,
             Body::Dir(_) => return Err(Errno::EISDIR.into()),
-            Body::Device(Device::Null) => return Ok(0),
+            Body::Device(_) => return Ok(0),
             Body::Symlink(_) => return Err(Errno::ELOOP.into()),
         };
         if at.read_only {
@@ -870,7 +884,7 @@ impl MemFs {
     pub fn write_now(
         &self,
         path: &str,
-        data: &'static [u8],
+        data: impl Into<Bytes>,
         perm: u32,
         cred: Cred,
     ) -> FsResult<()> {
@@ -879,7 +893,7 @@ impl MemFs {
             create: Some(perm),
             exclusive: false,
         };
-        self.write_sync(ctx_at(path, cred), Bytes::from_static(data), opts)
+        self.write_sync(ctx_at(path, cred), data.into(), opts)
             .map(|_| ())
     }
 

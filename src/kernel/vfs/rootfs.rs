@@ -28,7 +28,6 @@ fn build() -> MemFs {
     let root = Cred::ROOT;
     let user = Cred::USER;
     let dirs: &[(&str, u32, Cred)] = &[
-        ("/bin", 0o755, root),
         ("/dev", 0o755, root),
         ("/etc", 0o755, root),
         ("/home", 0o755, root),
@@ -37,7 +36,6 @@ fn build() -> MemFs {
         ("/mnt", 0o755, root),
         ("/opt", 0o755, root),
         ("/root", 0o700, root),
-        ("/sbin", 0o755, root),
         ("/tmp", 0o1777, root),
         ("/usr", 0o755, root),
         ("/usr/bin", 0o755, root),
@@ -64,10 +62,43 @@ fn build() -> MemFs {
         ("/etc/shells", SHELLS),
     ];
     for (path, data) in files {
-        let _ = fs.write_now(path, data, 0o644, root);
+        let _ = fs.write_now(path, *data, 0o644, root);
     }
-    let _ = fs.mknod_now("/dev/null", Device::Null, 0o666);
+    // Debian's merged /usr: /bin and /sbin are links into /usr.
+    let _ = fs.symlink_now("usr/bin", "/bin", root);
+    let _ = fs.symlink_now("usr/sbin", "/sbin", root);
+    for (path, dev) in [
+        ("/dev/null", Device::Null),
+        ("/dev/zero", Device::Zero),
+        ("/dev/urandom", Device::Urandom),
+        ("/dev/random", Device::Urandom),
+    ] {
+        let _ = fs.mknod_now(path, dev, 0o666);
+    }
+    // Opened specially by the kernel (they name the opener's own descriptors), as on Linux.
+    for (path, target) in [
+        ("/dev/fd", "/proc/self/fd"),
+        ("/dev/stdin", "/proc/self/fd/0"),
+        ("/dev/stdout", "/proc/self/fd/1"),
+        ("/dev/stderr", "/proc/self/fd/2"),
+    ] {
+        let _ = fs.symlink_now(target, path, root);
+    }
+    // Every native command is a file in /usr/bin naming it, so PATH lookup, `ls /usr/bin` and
+    // `command -v` behave as usual and packages can add real scripts beside them.
+    let _ = fs.mkdir_now("/usr/lib/agentos", 0o755, root);
+    for name in crate::commands::NAMES {
+        let path = format!("/usr/bin/{name}");
+        let _ = fs.write_now(&path, native_stub(name), 0o755, root);
+    }
     fs
+}
+
+/// The interpreter line that marks a file as a native command: `#!/usr/lib/agentos/native NAME`.
+pub const NATIVE_SHEBANG: &str = "#!/usr/lib/agentos/native ";
+
+fn native_stub(name: &str) -> Vec<u8> {
+    format!("{NATIVE_SHEBANG}{name}\n").into_bytes()
 }
 
 /// A fresh root filesystem for a new VM, with the VM's byte limits.

@@ -1,0 +1,148 @@
+//! Where the output of API-started processes goes: a bounded ring kept for late listeners, an
+//! optional collector (for `exec`), and live events to the host.
+
+use std::collections::VecDeque;
+use std::sync::Arc;
+
+use bytes::Bytes;
+use parking_lot::Mutex;
+
+use super::Pid;
+use crate::kernel::errno::Errno;
+
+/// Which output stream.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum Stream {
+    /// fd 1.
+    Stdout,
+    /// fd 2.
+    Stderr,
+}
+
+/// Something the host listens to: output chunks and exits of API-started processes.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub enum ProcEvent {
+    /// Output on a stream.
+    Output {
+        /// The process.
+        pid: Pid,
+        /// Which stream.
+        stream: Stream,
+        /// The bytes, in order.
+        data: Bytes,
+    },
+    /// The process ended with this exit code (128 + n for signal n).
+    Exit {
+        /// The process.
+        pid: Pid,
+        /// Exit code.
+        code: i32,
+    },
+}
+
+/// Receives a VM's process events (the binding forwards them to JS in batches).
+pub trait EventSink: Send + Sync + 'static {
+    /// Deliver one event; must not block.
+    fn emit(&self, event: ProcEvent);
+}
+
+#[derive(Debug, Default)]
+struct State {
+    ring: VecDeque<Bytes>,
+    ring_len: usize,
+    live: bool,
+    collected: Option<Vec<u8>>,
+    exceeded: bool,
+}
+
+/// The stdout or stderr of a process started through the API.
+pub struct OutputSink {
+    pid: Pid,
+    stream: Stream,
+    limit: usize,
+    state: Mutex<State>,
+    events: Option<Arc<dyn EventSink>>,
+}
+
+impl std::fmt::Debug for OutputSink {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("OutputSink")
+            .field("pid", &self.pid)
+            .field("stream", &self.stream)
+            .finish()
+    }
+}
+
+impl OutputSink {
+    /// A sink keeping up to `limit` bytes. With `collect`, everything written is also gathered
+    /// (up to `limit`: more is `EFBIG`) for [`take_collected`](Self::take_collected). With
+    /// `live`, chunks go to `events` as they are written.
+    pub fn new(
+        pid: Pid,
+        stream: Stream,
+        limit: usize,
+        collect: bool,
+        live: bool,
+        events: Option<Arc<dyn EventSink>>,
+    ) -> Self {
+        OutputSink {
+            pid,
+            stream,
+            limit,
+            state: Mutex::new(State {
+                live,
+                collected: collect.then(Vec::new),
+                ..State::default()
+            }),
+            events,
+        }
+    }
+
+    /// Append output. `EFBIG` once a collecting sink holds more than its limit.
+    pub fn push(&self, data: Bytes) -> Result<(), Errno> {
+        if data.is_empty() {
+            return Ok(());
+        }
+        let mut st = self.state.lock();
+        if let Some(c) = st.collected.as_mut() {
+            if c.len() + data.len() > self.limit {
+                st.exceeded = true;
+                return Err(Errno::EFBIG);
+            }
+            c.extend_from_slice(&data);
+        } else {
+            st.ring_len += data.len();
+            st.ring.push_back(data.clone());
+            while st.ring_len > self.limit {
+                match st.ring.pop_front() {
+                    Some(old) => st.ring_len -= old.len(),
+                    None => break,
+                }
+            }
+        }
+        if st.live {
+            if let Some(ev) = &self.events {
+                // Emitted under the lock so events and `subscribe` snapshots stay in order.
+                ev.emit(ProcEvent::Output {
+                    pid: self.pid,
+                    stream: self.stream,
+                    data,
+                });
+            }
+        }
+        Ok(())
+    }
+
+    /// Start live delivery; returns what was kept so far, to replay first.
+    pub fn subscribe(&self) -> Vec<Bytes> {
+        let mut st = self.state.lock();
+        st.live = true;
+        st.ring.iter().cloned().collect()
+    }
+
+    /// The collected output (for `exec`), and whether the limit cut it short.
+    pub fn take_collected(&self) -> (Vec<u8>, bool) {
+        let mut st = self.state.lock();
+        (st.collected.take().unwrap_or_default(), st.exceeded)
+    }
+}
