@@ -82,6 +82,41 @@ export declare class NativeVm {
   unmount(path: string): void
   /** Tear the VM down. Idempotent. */
   dispose(): void
+  /**
+   * Route this VM's process events to `handler` (batched, in order). The channel keeps
+   * Node alive only while `setEventsRef(true)`.
+   */
+  setEventHandler(handler: (events: ProcessEvent[]) => void): void
+  /** Whether the event channel keeps Node alive (while API processes run). */
+  setEventsRef(on: boolean): void
+  /**
+   * Start `sh -c command` for `exec`; returns its pid at once (attach handlers, then call
+   * `execFinish`).
+   */
+  execStart(command: string, options?: NativeStartOptions | undefined | null): number
+  /** Resolve with an `exec` process's exit code and output. */
+  execFinish(pid: number, timeoutMs?: number | undefined | null): Promise<ExecResult>
+  /** Start `command args` (found on `PATH`); returns its pid at once. */
+  spawn(command: string, args: Array<string>, options?: NativeStartOptions | undefined | null): number
+  /** Queue bytes for a process's standard input. */
+  writeStdin(pid: number, data: string | Uint8Array): void
+  /** Close a process's standard input. */
+  closeStdin(pid: number): void
+  /** Start live events for a stream; returns the output kept so far (replay it first). */
+  subscribe(pid: number, stream: 'stdout' | 'stderr'): Replay
+  /** Resolve with a process's exit code. */
+  wait(pid: number): Promise<number>
+  /**
+   * Send signal `signal` (a number) to a process's group; a process that already exited is
+   * left alone.
+   */
+  signal(pid: number, signal: number): void
+  /** Processes started through the API. */
+  listProcesses(): Array<SpawnedProcessInfo>
+  /** One process started through the API (`ESRCH` otherwise). */
+  getProcess(pid: number): SpawnedProcessInfo
+  /** The kernel's process table. */
+  allProcesses(): Array<KernelProcessInfo>
 }
 export type JsVm = NativeVm
 
@@ -100,6 +135,44 @@ export interface DirStatEntry {
   name: string
   /** `lstat` of the entry. */
   stat: StatResult
+}
+
+/** `exec`'s result. */
+export interface ExecResult {
+  /** Exit code. */
+  exitCode: number
+  /** Standard output (UTF-8, lossy). */
+  stdout: string
+  /** Standard error (UTF-8, lossy). */
+  stderr: string
+}
+
+/** A process of the kernel's table. */
+export interface KernelProcessInfo {
+  /** Process id. */
+  pid: number
+  /** Parent (0: started by the host). */
+  ppid: number
+  /** Process group. */
+  pgid: number
+  /** Session. */
+  sid: number
+  /** Runtime (`native`, `shell`, `node`). */
+  driver: string
+  /** `argv[0]`. */
+  command: string
+  /** `argv[1..]`. */
+  args: Array<string>
+  /** Working directory. */
+  cwd: string
+  /** `running`, `stopped` or `exited`. */
+  status: string
+  /** Exit code once exited. */
+  exitCode?: number
+  /** Start time, ms since the epoch. */
+  startTime: number
+  /** Exit time, ms since the epoch. */
+  exitTime?: number
 }
 
 /** Limits as JS passes them (see `Limits` in the public API). */
@@ -122,6 +195,34 @@ export interface LimitsOptions {
   maxPipeBytes?: number
 }
 
+/** Options of `exec` and `spawn` as the facade passes them. */
+export interface NativeStartOptions {
+  /** Extra environment variables. */
+  env?: Record<string, string>
+  /** Working directory. */
+  cwd?: string
+  /** Standard input content. */
+  stdin?: string | Uint8Array
+  /** Deliver stdout events from the start. */
+  streamStdout?: boolean
+  /** Deliver stderr events from the start. */
+  streamStderr?: boolean
+}
+
+/** One process event, as JS receives it. */
+export interface ProcessEvent {
+  /** `"stdout"`, `"stderr"` or `"exit"`. */
+  kind: string
+  /** The process. */
+  pid: number
+  /** Output bytes (`stdout`/`stderr`). */
+  data?: Uint8Array
+  /** Position of the chunk in its stream (`stdout`/`stderr`). */
+  seq?: number
+  /** Exit code (`exit`). */
+  exitCode?: number
+}
+
 /** One result of `readFiles`. */
 export interface ReadFileResult {
   /** The path asked for. */
@@ -130,6 +231,28 @@ export interface ReadFileResult {
   content?: Uint8Array
   /** The error message, when it failed. */
   error?: string
+}
+
+/** Output kept for a late listener. */
+export interface Replay {
+  /** The chunks, in order. */
+  chunks: Array<Uint8Array>
+  /** Sequence number of the last of them; later events have higher numbers. */
+  seq: number
+}
+
+/** A process started through the API. */
+export interface SpawnedProcessInfo {
+  /** Process id. */
+  pid: number
+  /** Command. */
+  command: string
+  /** Arguments. */
+  args: Array<string>
+  /** Still running. */
+  running: boolean
+  /** Exit code once exited. */
+  exitCode?: number
 }
 
 /** `VirtualStat`, as the reference API shapes it. */

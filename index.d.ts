@@ -169,6 +169,59 @@ export interface AgentOsOptions {
     /** Resource limits. */
     limits?: Limits;
 }
+/** Options of `exec`. */
+export interface ExecOptions {
+    /** Environment variables added to the VM's base environment. */
+    env?: Record<string, string>;
+    /** Working directory (default `/home/user`). */
+    cwd?: string;
+    /** Standard input; end of file follows. */
+    stdin?: string | Uint8Array;
+    /** Milliseconds before the process is killed and `exec` rejects with `ETIMEDOUT`. */
+    timeout?: number;
+    /** Called with each chunk of standard output, in order. */
+    onStdout?: (data: Uint8Array) => void;
+    /** Called with each chunk of standard error, in order. */
+    onStderr?: (data: Uint8Array) => void;
+}
+/** Options of `spawn`. */
+export interface SpawnOptions extends ExecOptions {
+    /** Accepted for compatibility: standard input is always a stream `writeProcessStdin` feeds. */
+    streamStdin?: boolean;
+}
+/** What `exec` resolves to. */
+export interface ExecResult {
+    exitCode: number;
+    stdout: string;
+    stderr: string;
+}
+/** A process started through `spawn`/`exec`. */
+export interface SpawnedProcessInfo {
+    pid: number;
+    command: string;
+    args: string[];
+    running: boolean;
+    exitCode: number | null;
+}
+/** A process of the VM's kernel table. */
+export interface ProcessInfo {
+    pid: number;
+    ppid: number;
+    pgid: number;
+    sid: number;
+    driver: string;
+    command: string;
+    args: string[];
+    cwd: string;
+    status: "running" | "stopped" | "exited";
+    exitCode: number | null;
+    startTime: number;
+    exitTime: number | null;
+}
+/** A process with its children. */
+export interface ProcessTreeNode extends ProcessInfo {
+    children: ProcessTreeNode[];
+}
 /** An entry of `readdirRecursive`. */
 export interface DirEntry {
     /** Absolute path of the entry. */
@@ -299,6 +352,43 @@ export declare class AgentOs {
     mountFs(path: string, driver: VirtualFileSystem, options?: {
         readOnly?: boolean;
     }): void;
+    /**
+     * Run `command` with the VM's shell (`sh -c`) in `cwd` (default `/home/user`) and collect its
+     * output. A non-zero exit code is a result, not an error. With `timeout`, the process is killed
+     * when it fires and the promise rejects with `ETIMEDOUT`.
+     */
+    exec(command: string, options?: ExecOptions): Promise<ExecResult>;
+    /**
+     * Start `command` with `args` (found on `PATH`) and return its pid at once. Output is kept in
+     * a bounded buffer and replayed to handlers attached later.
+     */
+    spawn(command: string, args?: string[], options?: SpawnOptions): {
+        pid: number;
+    };
+    /** Write to a process's standard input. Throws `ESRCH` for an unknown pid. */
+    writeProcessStdin(pid: number, data: string | Uint8Array): void;
+    /** Close a process's standard input (it sees end of file). */
+    closeProcessStdin(pid: number): void;
+    /** Receive a process's standard output, starting with what it printed before. */
+    onProcessStdout(pid: number, handler: (data: Uint8Array) => void): () => void;
+    /** Receive a process's standard error, starting with what it printed before. */
+    onProcessStderr(pid: number, handler: (data: Uint8Array) => void): () => void;
+    /** Be told a process's exit code (at once, if it already exited). */
+    onProcessExit(pid: number, handler: (exitCode: number) => void): () => void;
+    /** Resolve with a process's exit code (128 + n if signal n ended it). */
+    waitProcess(pid: number): Promise<number>;
+    /** Processes started through `spawn`/`exec`. */
+    listProcesses(): SpawnedProcessInfo[];
+    /** Every process of the VM's kernel. */
+    allProcesses(): ProcessInfo[];
+    /** The kernel's processes as a tree, by parent. */
+    processTree(): ProcessTreeNode[];
+    /** A process started through `spawn`/`exec`. Throws `ESRCH` for an unknown pid. */
+    getProcess(pid: number): SpawnedProcessInfo;
+    /** Send SIGTERM to a process (and its process group). No effect once it exited. */
+    stopProcess(pid: number): void;
+    /** Send SIGKILL to a process (and its process group). No effect once it exited. */
+    killProcess(pid: number): void;
     /** Unmount the filesystem at `path`. Throws `EINVAL` if nothing is mounted there. */
     unmountFs(path: string): void;
 }

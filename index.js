@@ -54,6 +54,8 @@ function callSync(f) {
         throw asKernelError(err);
     }
 }
+const SIGTERM = 15;
+const SIGKILL = 9;
 function invalidOptions(message) {
     return new KernelError("ERR_AGENT_OS_INVALID_OPTIONS", message);
 }
@@ -255,6 +257,25 @@ exports.InMemoryFileSystem = InMemoryFileSystem;
 function createInMemoryFileSystem() {
     return new InMemoryFileSystem();
 }
+function spawnedInfo(p) {
+    return { pid: p.pid, command: p.command, args: p.args, running: p.running, exitCode: p.exitCode ?? null };
+}
+function processInfo(p) {
+    return {
+        pid: p.pid,
+        ppid: p.ppid,
+        pgid: p.pgid,
+        sid: p.sid,
+        driver: p.driver,
+        command: p.command,
+        args: p.args,
+        cwd: p.cwd,
+        status: p.status,
+        exitCode: p.exitCode ?? null,
+        startTime: p.startTime,
+        exitTime: p.exitTime ?? null,
+    };
+}
 /**
  * A VM: a Linux-like machine with its own filesystem, living inside this Node.js process as a
  * tenant of the process-global sidecar. It holds no thread and no isolate while idle.
@@ -262,6 +283,8 @@ function createInMemoryFileSystem() {
 class AgentOs {
     #vm;
     #fs;
+    #procs;
+    #running = 0;
     constructor(vm) {
         this.#vm = vm;
         this.#fs = vm.filesystem();
@@ -346,6 +369,185 @@ class AgentOs {
             throw new KernelError("ERR_AGENT_OS_UNSUPPORTED", "JavaScript VirtualFileSystem drivers are not supported yet; use createInMemoryFileSystem()");
         }
         callSync(() => this.#vm.mount(path, driver.native, options?.readOnly ?? false));
+    }
+    // ---- processes -------------------------------------------------------------------------
+    #tracked() {
+        if (!this.#procs) {
+            this.#procs = new Map();
+            // The channel must not keep this object alive: hold it weakly, so a VM that is dropped
+            // without dispose() can still be collected.
+            const self = new WeakRef(this);
+            this.#vm.setEventHandler((events) => {
+                const os = self.deref();
+                if (os)
+                    os.#dispatch(events);
+            });
+        }
+        return this.#procs;
+    }
+    #track(pid, onStdout, onStderr) {
+        const t = { stdout: new Set(), stderr: new Set(), exit: new Set(), exited: false };
+        if (onStdout)
+            t.stdout.add({ fn: onStdout, after: 0 });
+        if (onStderr)
+            t.stderr.add({ fn: onStderr, after: 0 });
+        this.#tracked().set(pid, t);
+        if (this.#running++ === 0)
+            this.#vm.setEventsRef(true);
+        return t;
+    }
+    #dispatch(events) {
+        for (const ev of events) {
+            const t = this.#procs?.get(ev.pid);
+            if (!t)
+                continue;
+            if (ev.kind === "exit") {
+                t.exited = true;
+                if (--this.#running === 0)
+                    this.#vm.setEventsRef(false);
+                for (const h of [...t.exit])
+                    h(ev.exitCode ?? 0);
+                t.exit.clear();
+                t.done?.();
+                continue;
+            }
+            const set = ev.kind === "stdout" ? t.stdout : t.stderr;
+            const seq = ev.seq ?? 0;
+            for (const l of [...set])
+                if (seq > l.after)
+                    l.fn(ev.data);
+        }
+    }
+    #startOptions(options) {
+        return {
+            env: options?.env,
+            cwd: options?.cwd,
+            stdin: options?.stdin,
+            streamStdout: options?.onStdout !== undefined,
+            streamStderr: options?.onStderr !== undefined,
+        };
+    }
+    /**
+     * Run `command` with the VM's shell (`sh -c`) in `cwd` (default `/home/user`) and collect its
+     * output. A non-zero exit code is a result, not an error. With `timeout`, the process is killed
+     * when it fires and the promise rejects with `ETIMEDOUT`.
+     */
+    async exec(command, options) {
+        const streaming = options?.onStdout !== undefined || options?.onStderr !== undefined;
+        if (streaming)
+            this.#tracked();
+        const pid = callSync(() => this.#vm.execStart(command, this.#startOptions(options)));
+        let exited;
+        if (streaming) {
+            const t = this.#track(pid, options?.onStdout, options?.onStderr);
+            exited = new Promise((resolve) => (t.done = resolve));
+        }
+        try {
+            const result = await call(this.#vm.execFinish(pid, options?.timeout));
+            // Every output event reaches the handlers before exec resolves.
+            if (exited)
+                await exited;
+            return result;
+        }
+        finally {
+            if (streaming)
+                this.#procs?.delete(pid);
+        }
+    }
+    /**
+     * Start `command` with `args` (found on `PATH`) and return its pid at once. Output is kept in
+     * a bounded buffer and replayed to handlers attached later.
+     */
+    spawn(command, args = [], options) {
+        this.#tracked();
+        const pid = callSync(() => this.#vm.spawn(command, args, this.#startOptions(options)));
+        this.#track(pid, options?.onStdout, options?.onStderr);
+        return { pid };
+    }
+    /** Write to a process's standard input. Throws `ESRCH` for an unknown pid. */
+    writeProcessStdin(pid, data) {
+        callSync(() => this.#vm.writeStdin(pid, data));
+    }
+    /** Close a process's standard input (it sees end of file). */
+    closeProcessStdin(pid) {
+        callSync(() => this.#vm.closeStdin(pid));
+    }
+    #listen(pid, stream, handler) {
+        const replay = callSync(() => this.#vm.subscribe(pid, stream));
+        let t = this.#tracked().get(pid);
+        if (!t) {
+            t = { stdout: new Set(), stderr: new Set(), exit: new Set(), exited: true };
+            this.#tracked().set(pid, t);
+        }
+        const listener = { fn: handler, after: replay.seq };
+        for (const chunk of replay.chunks)
+            handler(chunk);
+        const set = stream === "stdout" ? t.stdout : t.stderr;
+        set.add(listener);
+        return () => {
+            set.delete(listener);
+        };
+    }
+    /** Receive a process's standard output, starting with what it printed before. */
+    onProcessStdout(pid, handler) {
+        return this.#listen(pid, "stdout", handler);
+    }
+    /** Receive a process's standard error, starting with what it printed before. */
+    onProcessStderr(pid, handler) {
+        return this.#listen(pid, "stderr", handler);
+    }
+    /** Be told a process's exit code (at once, if it already exited). */
+    onProcessExit(pid, handler) {
+        const info = this.getProcess(pid);
+        const t = this.#tracked().get(pid);
+        if (!info.running || !t || t.exited) {
+            handler(info.exitCode ?? 0);
+            return () => { };
+        }
+        t.exit.add(handler);
+        return () => {
+            t.exit.delete(handler);
+        };
+    }
+    /** Resolve with a process's exit code (128 + n if signal n ended it). */
+    waitProcess(pid) {
+        this.getProcess(pid);
+        return call(this.#vm.wait(pid));
+    }
+    /** Processes started through `spawn`/`exec`. */
+    listProcesses() {
+        return callSync(() => this.#vm.listProcesses()).map(spawnedInfo);
+    }
+    /** Every process of the VM's kernel. */
+    allProcesses() {
+        return callSync(() => this.#vm.allProcesses()).map(processInfo);
+    }
+    /** The kernel's processes as a tree, by parent. */
+    processTree() {
+        const nodes = new Map();
+        for (const p of this.allProcesses())
+            nodes.set(p.pid, { ...p, children: [] });
+        const roots = [];
+        for (const n of nodes.values()) {
+            const parent = nodes.get(n.ppid);
+            if (parent)
+                parent.children.push(n);
+            else
+                roots.push(n);
+        }
+        return roots;
+    }
+    /** A process started through `spawn`/`exec`. Throws `ESRCH` for an unknown pid. */
+    getProcess(pid) {
+        return spawnedInfo(callSync(() => this.#vm.getProcess(pid)));
+    }
+    /** Send SIGTERM to a process (and its process group). No effect once it exited. */
+    stopProcess(pid) {
+        callSync(() => this.#vm.signal(pid, SIGTERM));
+    }
+    /** Send SIGKILL to a process (and its process group). No effect once it exited. */
+    killProcess(pid) {
+        callSync(() => this.#vm.signal(pid, SIGKILL));
     }
     /** Unmount the filesystem at `path`. Throws `EINVAL` if nothing is mounted there. */
     unmountFs(path) {

@@ -6,7 +6,15 @@
  * shapes; `index.js` and `index.d.ts` are generated from it by `tsc` during `npm install`.
  */
 
-import { NativeFs, NativeVm, createNativeMemoryFs, type LimitsOptions } from "./binding.js";
+import {
+  NativeFs,
+  NativeVm,
+  createNativeMemoryFs,
+  type KernelProcessInfo,
+  type LimitsOptions,
+  type NativeStartOptions,
+  type ProcessEvent,
+} from "./binding.js";
 
 /** An error from the VM's kernel (`ENOENT`, `EACCES`, ...) or from the API (`ERR_AGENT_OS_*`). */
 export class KernelError extends Error {
@@ -182,6 +190,84 @@ export interface AgentOsOptions {
   /** Resource limits. */
   limits?: Limits;
 }
+
+/** Options of `exec`. */
+export interface ExecOptions {
+  /** Environment variables added to the VM's base environment. */
+  env?: Record<string, string>;
+  /** Working directory (default `/home/user`). */
+  cwd?: string;
+  /** Standard input; end of file follows. */
+  stdin?: string | Uint8Array;
+  /** Milliseconds before the process is killed and `exec` rejects with `ETIMEDOUT`. */
+  timeout?: number;
+  /** Called with each chunk of standard output, in order. */
+  onStdout?: (data: Uint8Array) => void;
+  /** Called with each chunk of standard error, in order. */
+  onStderr?: (data: Uint8Array) => void;
+}
+
+/** Options of `spawn`. */
+export interface SpawnOptions extends ExecOptions {
+  /** Accepted for compatibility: standard input is always a stream `writeProcessStdin` feeds. */
+  streamStdin?: boolean;
+}
+
+/** What `exec` resolves to. */
+export interface ExecResult {
+  exitCode: number;
+  stdout: string;
+  stderr: string;
+}
+
+/** A process started through `spawn`/`exec`. */
+export interface SpawnedProcessInfo {
+  pid: number;
+  command: string;
+  args: string[];
+  running: boolean;
+  exitCode: number | null;
+}
+
+/** A process of the VM's kernel table. */
+export interface ProcessInfo {
+  pid: number;
+  ppid: number;
+  pgid: number;
+  sid: number;
+  driver: string;
+  command: string;
+  args: string[];
+  cwd: string;
+  status: "running" | "stopped" | "exited";
+  exitCode: number | null;
+  startTime: number;
+  exitTime: number | null;
+}
+
+/** A process with its children. */
+export interface ProcessTreeNode extends ProcessInfo {
+  children: ProcessTreeNode[];
+}
+
+type OutputHandler = (data: Uint8Array) => void;
+
+interface Listener {
+  fn: OutputHandler;
+  /** Chunks at or below this sequence number were already replayed to it. */
+  after: number;
+}
+
+interface Tracked {
+  stdout: Set<Listener>;
+  stderr: Set<Listener>;
+  exit: Set<(code: number) => void>;
+  done?: () => void;
+  exited: boolean;
+}
+
+const SIGTERM = 15;
+const SIGKILL = 9;
 
 /** An entry of `readdirRecursive`. */
 export interface DirEntry {
@@ -427,6 +513,27 @@ export declare class AgentOsSidecar {
   dispose(): Promise<void>;
 }
 
+function spawnedInfo(p: { pid: number; command: string; args: string[]; running: boolean; exitCode?: number | null }): SpawnedProcessInfo {
+  return { pid: p.pid, command: p.command, args: p.args, running: p.running, exitCode: p.exitCode ?? null };
+}
+
+function processInfo(p: KernelProcessInfo): ProcessInfo {
+  return {
+    pid: p.pid,
+    ppid: p.ppid,
+    pgid: p.pgid,
+    sid: p.sid,
+    driver: p.driver,
+    command: p.command,
+    args: p.args,
+    cwd: p.cwd,
+    status: p.status as ProcessInfo["status"],
+    exitCode: p.exitCode ?? null,
+    startTime: p.startTime,
+    exitTime: p.exitTime ?? null,
+  };
+}
+
 /**
  * A VM: a Linux-like machine with its own filesystem, living inside this Node.js process as a
  * tenant of the process-global sidecar. It holds no thread and no isolate while idle.
@@ -434,6 +541,8 @@ export declare class AgentOsSidecar {
 export class AgentOs {
   #vm: NativeVm;
   #fs: NativeFs;
+  #procs?: Map<number, Tracked>;
+  #running = 0;
 
   private constructor(vm: NativeVm) {
     this.#vm = vm;
@@ -538,6 +647,188 @@ export class AgentOs {
       );
     }
     callSync(() => this.#vm.mount(path, driver.native, options?.readOnly ?? false));
+  }
+
+  // ---- processes -------------------------------------------------------------------------
+
+  #tracked(): Map<number, Tracked> {
+    if (!this.#procs) {
+      this.#procs = new Map();
+      // The channel must not keep this object alive: hold it weakly, so a VM that is dropped
+      // without dispose() can still be collected.
+      const self = new WeakRef(this);
+      this.#vm.setEventHandler((events) => {
+        const os = self.deref();
+        if (os) os.#dispatch(events);
+      });
+    }
+    return this.#procs;
+  }
+
+  #track(pid: number, onStdout?: OutputHandler, onStderr?: OutputHandler): Tracked {
+    const t: Tracked = { stdout: new Set(), stderr: new Set(), exit: new Set(), exited: false };
+    if (onStdout) t.stdout.add({ fn: onStdout, after: 0 });
+    if (onStderr) t.stderr.add({ fn: onStderr, after: 0 });
+    this.#tracked().set(pid, t);
+    if (this.#running++ === 0) this.#vm.setEventsRef(true);
+    return t;
+  }
+
+  #dispatch(events: ProcessEvent[]): void {
+    for (const ev of events) {
+      const t = this.#procs?.get(ev.pid);
+      if (!t) continue;
+      if (ev.kind === "exit") {
+        t.exited = true;
+        if (--this.#running === 0) this.#vm.setEventsRef(false);
+        for (const h of [...t.exit]) h(ev.exitCode ?? 0);
+        t.exit.clear();
+        t.done?.();
+        continue;
+      }
+      const set = ev.kind === "stdout" ? t.stdout : t.stderr;
+      const seq = ev.seq ?? 0;
+      for (const l of [...set]) if (seq > l.after) l.fn(ev.data!);
+    }
+  }
+
+  #startOptions(options: ExecOptions | undefined): NativeStartOptions {
+    return {
+      env: options?.env,
+      cwd: options?.cwd,
+      stdin: options?.stdin,
+      streamStdout: options?.onStdout !== undefined,
+      streamStderr: options?.onStderr !== undefined,
+    };
+  }
+
+  /**
+   * Run `command` with the VM's shell (`sh -c`) in `cwd` (default `/home/user`) and collect its
+   * output. A non-zero exit code is a result, not an error. With `timeout`, the process is killed
+   * when it fires and the promise rejects with `ETIMEDOUT`.
+   */
+  async exec(command: string, options?: ExecOptions): Promise<ExecResult> {
+    const streaming = options?.onStdout !== undefined || options?.onStderr !== undefined;
+    if (streaming) this.#tracked();
+    const pid = callSync(() => this.#vm.execStart(command, this.#startOptions(options)));
+    let exited: Promise<void> | undefined;
+    if (streaming) {
+      const t = this.#track(pid, options?.onStdout, options?.onStderr);
+      exited = new Promise((resolve) => (t.done = resolve));
+    }
+    try {
+      const result = await call(this.#vm.execFinish(pid, options?.timeout));
+      // Every output event reaches the handlers before exec resolves.
+      if (exited) await exited;
+      return result;
+    } finally {
+      if (streaming) this.#procs?.delete(pid);
+    }
+  }
+
+  /**
+   * Start `command` with `args` (found on `PATH`) and return its pid at once. Output is kept in
+   * a bounded buffer and replayed to handlers attached later.
+   */
+  spawn(command: string, args: string[] = [], options?: SpawnOptions): { pid: number } {
+    this.#tracked();
+    const pid = callSync(() => this.#vm.spawn(command, args, this.#startOptions(options)));
+    this.#track(pid, options?.onStdout, options?.onStderr);
+    return { pid };
+  }
+
+  /** Write to a process's standard input. Throws `ESRCH` for an unknown pid. */
+  writeProcessStdin(pid: number, data: string | Uint8Array): void {
+    callSync(() => this.#vm.writeStdin(pid, data));
+  }
+
+  /** Close a process's standard input (it sees end of file). */
+  closeProcessStdin(pid: number): void {
+    callSync(() => this.#vm.closeStdin(pid));
+  }
+
+  #listen(pid: number, stream: "stdout" | "stderr", handler: OutputHandler): () => void {
+    const replay = callSync(() => this.#vm.subscribe(pid, stream));
+    let t = this.#tracked().get(pid);
+    if (!t) {
+      t = { stdout: new Set(), stderr: new Set(), exit: new Set(), exited: true };
+      this.#tracked().set(pid, t);
+    }
+    const listener: Listener = { fn: handler, after: replay.seq };
+    for (const chunk of replay.chunks) handler(chunk);
+    const set = stream === "stdout" ? t.stdout : t.stderr;
+    set.add(listener);
+    return () => {
+      set.delete(listener);
+    };
+  }
+
+  /** Receive a process's standard output, starting with what it printed before. */
+  onProcessStdout(pid: number, handler: (data: Uint8Array) => void): () => void {
+    return this.#listen(pid, "stdout", handler);
+  }
+
+  /** Receive a process's standard error, starting with what it printed before. */
+  onProcessStderr(pid: number, handler: (data: Uint8Array) => void): () => void {
+    return this.#listen(pid, "stderr", handler);
+  }
+
+  /** Be told a process's exit code (at once, if it already exited). */
+  onProcessExit(pid: number, handler: (exitCode: number) => void): () => void {
+    const info = this.getProcess(pid);
+    const t = this.#tracked().get(pid);
+    if (!info.running || !t || t.exited) {
+      handler(info.exitCode ?? 0);
+      return () => {};
+    }
+    t.exit.add(handler);
+    return () => {
+      t.exit.delete(handler);
+    };
+  }
+
+  /** Resolve with a process's exit code (128 + n if signal n ended it). */
+  waitProcess(pid: number): Promise<number> {
+    this.getProcess(pid);
+    return call(this.#vm.wait(pid));
+  }
+
+  /** Processes started through `spawn`/`exec`. */
+  listProcesses(): SpawnedProcessInfo[] {
+    return callSync(() => this.#vm.listProcesses()).map(spawnedInfo);
+  }
+
+  /** Every process of the VM's kernel. */
+  allProcesses(): ProcessInfo[] {
+    return callSync(() => this.#vm.allProcesses()).map(processInfo);
+  }
+
+  /** The kernel's processes as a tree, by parent. */
+  processTree(): ProcessTreeNode[] {
+    const nodes = new Map<number, ProcessTreeNode>();
+    for (const p of this.allProcesses()) nodes.set(p.pid, { ...p, children: [] });
+    const roots: ProcessTreeNode[] = [];
+    for (const n of nodes.values()) {
+      const parent = nodes.get(n.ppid);
+      if (parent) parent.children.push(n);
+      else roots.push(n);
+    }
+    return roots;
+  }
+
+  /** A process started through `spawn`/`exec`. Throws `ESRCH` for an unknown pid. */
+  getProcess(pid: number): SpawnedProcessInfo {
+    return spawnedInfo(callSync(() => this.#vm.getProcess(pid)));
+  }
+
+  /** Send SIGTERM to a process (and its process group). No effect once it exited. */
+  stopProcess(pid: number): void {
+    callSync(() => this.#vm.signal(pid, SIGTERM));
+  }
+
+  /** Send SIGKILL to a process (and its process group). No effect once it exited. */
+  killProcess(pid: number): void {
+    callSync(() => this.#vm.signal(pid, SIGKILL));
   }
 
   /** Unmount the filesystem at `path`. Throws `EINVAL` if nothing is mounted there. */

@@ -125,7 +125,7 @@ impl Ctx {
         match r {
             Err(Errno::EPIPE) => self.proc.signal(Signal::SIGPIPE),
             Err(Errno::EFBIG) if matches!(file.obj(), FileObj::Sink(_)) => {
-                self.proc.signal(Signal::SIGXFSZ)
+                output_limit_hit(&self.kernel, &self.fds, &self.proc, self.name()).await;
             }
             _ => {}
         }
@@ -162,6 +162,21 @@ impl Ctx {
     pub async fn open(&self, p: &str, mode: OpenMode) -> Result<Arc<OpenFile>, Error> {
         open_path(&self.kernel, &self.fds, self.cred(), &self.abs(p), mode).await
     }
+}
+
+/// A process wrote more output than the host keeps (`limits.maxOutputBytes`): say so on its
+/// standard error and stop it with `SIGXFSZ`.
+pub async fn output_limit_hit(kernel: &Kernel, fds: &FdTable, proc: &Process, name: &str) {
+    if proc.pending_fatal().is_none() {
+        if let Ok(f) = fds.get(2) {
+            let msg = format!(
+                "{name}: output limit exceeded (limits.maxOutputBytes = {}); process stopped\n",
+                kernel.limits().max_output_bytes
+            );
+            let _ = f.write(Bytes::from(msg)).await;
+        }
+    }
+    proc.signal(Signal::SIGXFSZ);
 }
 
 /// The descriptor number a `/dev/std*`, `/dev/fd/N` or `/proc/self/fd/N` path names.

@@ -116,9 +116,14 @@ pub(crate) async fn run_bash(script: &str, stdin: Option<&str>) -> (i32, String,
     )
 }
 
-#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+#[test]
+fn bash_fidelity() {
+    let rt = crate::sidecar::runtime_builder().build().unwrap();
+    rt.block_on(bash_fidelity_cases());
+}
+
 #[allow(clippy::disallowed_methods)]
-async fn bash_fidelity() {
+async fn bash_fidelity_cases() {
     let filter = std::env::var("FIXTURE").ok();
     let cases: Vec<Case> = load()
         .into_iter()
@@ -163,4 +168,41 @@ async fn bash_fidelity() {
         assert!(total >= 150, "the corpus must hold at least 150 cases");
         assert!(rate >= 95.0, "bash fidelity {rate:.1}% is below 95%");
     }
+}
+
+#[test]
+fn hostile_scripts_stop_at_limits() {
+    let rt = crate::sidecar::runtime_builder().build().unwrap();
+    rt.block_on(async {
+        // Deep recursion stops at the function nesting limit with bash's message.
+        let (code, _, err) = run_bash("f() { f; }; f; echo after", None).await;
+        assert_eq!(code, 1);
+        assert!(
+            err.contains("maximum function nesting level exceeded"),
+            "{err}"
+        );
+        // So does recursion through command substitution and subshells (each level is a
+        // process; the process limit stops it).
+        let (_, _, err) = run_bash("g() { echo $(g); }; g", None).await;
+        assert!(err.contains("maximum nesting level exceeded"), "{err}");
+        // A fork bomb reaches the process limit; the session is stopped with a clear message.
+        let (code, _, err) = run_bash(":(){ :|:& };:; sleep 5", None).await;
+        assert_eq!(code, 137, "{err}");
+        assert!(err.contains("limits.maxProcesses = 256 reached"), "{err}");
+        // Filling the disk ends with ENOSPC from the writer, not the host.
+        let (code, _, err) = run_bash("yes > /tmp/f; echo status=$?", None).await;
+        assert_eq!(code, 0, "{err}");
+        assert!(
+            err.contains("yes: standard output: File too large")
+                || err.contains("No space left on device"),
+            "{err}"
+        );
+        // Deeply nested syntax is refused before the parser can recurse on it.
+        let (code, _, err) = run_bash(
+            &format!("echo {}1{}", "$((".repeat(5000), "))".repeat(5000)),
+            None,
+        )
+        .await;
+        assert_eq!(code, 2, "{err}");
+    });
 }

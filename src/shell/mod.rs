@@ -342,8 +342,17 @@ impl Shell {
     ) -> Result<(), crate::kernel::errno::Errno> {
         let f = self.fds.get(1)?.clone();
         let r = f.write(data.into()).await;
-        if r == Err(crate::kernel::errno::Errno::EPIPE) {
-            self.proc.signal(crate::kernel::process::Signal::SIGPIPE);
+        match r {
+            Err(crate::kernel::errno::Errno::EPIPE) => {
+                self.proc.signal(crate::kernel::process::Signal::SIGPIPE)
+            }
+            Err(crate::kernel::errno::Errno::EFBIG)
+                if matches!(f.obj(), crate::kernel::process::FileObj::Sink(_)) =>
+            {
+                crate::commands::output_limit_hit(&self.kernel, &self.fds, &self.proc, &self.arg0)
+                    .await;
+            }
+            _ => {}
         }
         r
     }

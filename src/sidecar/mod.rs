@@ -28,10 +28,22 @@ impl std::fmt::Debug for Sidecar {
     }
 }
 
+/// Stack size of the sidecar's threads. Guest programs are async state machines; a deep guest
+/// recursion (a shell function calling itself) nests their polls, and the interpreter's depth
+/// limits are chosen to fit in this much stack.
+pub const THREAD_STACK: usize = 64 << 20;
+
+/// The runtime configuration every sidecar (and the kernel's tests) uses.
+pub fn runtime_builder() -> tokio::runtime::Builder {
+    let mut b = tokio::runtime::Builder::new_multi_thread();
+    b.thread_name("agentos-sidecar")
+        .thread_stack_size(THREAD_STACK)
+        .enable_time();
+    b
+}
+
 static DEFAULT: LazyLock<std::result::Result<Sidecar, String>> = LazyLock::new(|| {
-    tokio::runtime::Builder::new_multi_thread()
-        .thread_name("agentos-sidecar")
-        .enable_time()
+    runtime_builder()
         .build()
         .map(|runtime| Sidecar {
             runtime,

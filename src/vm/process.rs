@@ -74,6 +74,8 @@ pub struct ApiProcess {
     stdout: Arc<OutputSink>,
     stderr: Arc<OutputSink>,
     stdin: Mutex<Option<mpsc::UnboundedSender<Bytes>>>,
+    /// Why the program could not start (a bad working directory), for `exec` to report.
+    start_error: Mutex<Option<Error>>,
 }
 
 /// API processes of one VM.
@@ -123,7 +125,7 @@ impl ApiProcesses {
         argv.extend(args.iter().cloned());
         let proc = kernel
             .procs()
-            .create(NewProcess { ppid: 0, pgid: None, sid: None, argv: argv.clone(), cwd: cwd.clone(), driver: "native", api: true })
+            .create(NewProcess { ppid: 0, pgid: None, sid: None, argv: argv.clone(), cwd: cwd.clone(), driver: if matches!(command.rsplit('/').next(), Some("sh" | "bash")) { "shell" } else { "native" }, api: true })
             .map_err(|e| Error::errno_msg(e, format!("cannot start `{command}`: the VM's process limit (limits.maxProcesses = {}) is reached", kernel.limits().max_processes)))?;
         let limit = kernel.limits().max_output_bytes as usize;
         let events = kernel.events();
@@ -167,6 +169,7 @@ impl ApiProcesses {
             stdout,
             stderr,
             stdin: Mutex::new(Some(tx)),
+            start_error: Mutex::new(None),
         });
         {
             let mut procs = self.procs.lock();
@@ -183,9 +186,25 @@ impl ApiProcesses {
             env,
             fds,
         };
+        let me = api.clone();
         commands::run_as(ctx, move |ctx| {
             Box::pin(async move {
                 let name = ctx.argv[0].clone();
+                let cwd = ctx.cwd();
+                let cwd_ok = match ctx.kernel.vfs().stat(ctx.cred(), &cwd, true).await {
+                    Ok(st) if st.file_type == crate::kernel::vfs::FileType::Dir => Ok(()),
+                    Ok(_) => Err(Errno::ENOTDIR),
+                    Err(e) => Err(e.errno_value().unwrap_or(Errno::ENOENT)),
+                };
+                if let Err(errno) = cwd_ok {
+                    *me.start_error.lock() = Some(Error::errno(errno, "chdir", cwd.clone()));
+                    ctx.err(format!(
+                        "{name}: cannot change directory to {cwd}: {}\n",
+                        errno.strerror()
+                    ))
+                    .await;
+                    return 127;
+                }
                 let found =
                     match commands::find_in_path(&ctx.kernel, &ctx.env, &ctx.cwd(), &name).await {
                         Ok(file) => commands::load(&ctx.kernel, &file).await.map(|t| (file, t)),
@@ -230,32 +249,14 @@ impl ApiProcesses {
         Ok(api)
     }
 
-    /// `exec`: run `command` with `sh -c`, wait, and collect its output. With `timeout`, the
-    /// process group is killed when it fires and the call fails with `ETIMEDOUT`.
-    pub async fn exec(
+    /// Start `sh -c command` for `exec`: output is collected (up to `maxOutputBytes` per
+    /// stream) and standard input is `opts.stdin` then end of file.
+    pub fn exec_start(
         &self,
         kernel: &Arc<Kernel>,
         command: &str,
         opts: StartOptions,
-        timeout: Option<Duration>,
-    ) -> Result<(Pid, ExecOutput)> {
-        let mut opts = opts;
-        if let Some(cwd) = &opts.cwd {
-            crate::kernel::vfs::path::check_absolute(cwd, "chdir")?;
-            let st = kernel
-                .vfs()
-                .stat(crate::kernel::vfs::Cred::USER, cwd, true)
-                .await
-                .map_err(|e| {
-                    Error::errno(e.errno_value().unwrap_or(Errno::ENOENT), "chdir", cwd)
-                })?;
-            if st.file_type != crate::kernel::vfs::FileType::Dir {
-                return Err(Error::errno(Errno::ENOTDIR, "chdir", cwd));
-            }
-        }
-        if opts.stdin.is_none() {
-            opts.stdin = Some(Bytes::new());
-        }
+    ) -> Result<Arc<ApiProcess>> {
         let api = self.spawn(
             kernel,
             "sh",
@@ -264,6 +265,17 @@ impl ApiProcesses {
             true,
         )?;
         api.close_stdin();
+        Ok(api)
+    }
+
+    /// Wait for an `exec` process and take its output. With `timeout`, the process group is
+    /// killed when it fires and the call fails with `ETIMEDOUT`.
+    pub async fn exec_finish(
+        &self,
+        kernel: &Arc<Kernel>,
+        api: &ApiProcess,
+        timeout: Option<Duration>,
+    ) -> Result<ExecOutput> {
         let pid = api.proc.pid;
         let code = match timeout {
             Some(t) => match tokio::time::timeout(t, api.proc.wait()).await {
@@ -276,23 +288,39 @@ impl ApiProcesses {
                     self.procs.lock().remove(&pid);
                     return Err(Error::errno_msg(
                         Errno::ETIMEDOUT,
-                        format!("command timed out after {} ms: {command}", t.as_millis()),
+                        format!(
+                            "command timed out after {} ms: {}",
+                            t.as_millis(),
+                            api.args.last().map(String::as_str).unwrap_or("")
+                        ),
                     ));
                 }
             },
             None => api.proc.wait().await,
         };
+        self.procs.lock().remove(&pid);
+        if let Some(e) = api.start_error.lock().take() {
+            return Err(e);
+        }
         let (stdout, _) = api.stdout.take_collected();
         let (stderr, _) = api.stderr.take_collected();
-        self.procs.lock().remove(&pid);
-        Ok((
-            pid,
-            ExecOutput {
-                code,
-                stdout,
-                stderr,
-            },
-        ))
+        Ok(ExecOutput {
+            code,
+            stdout,
+            stderr,
+        })
+    }
+
+    /// `exec` in one step.
+    pub async fn exec(
+        &self,
+        kernel: &Arc<Kernel>,
+        command: &str,
+        opts: StartOptions,
+        timeout: Option<Duration>,
+    ) -> Result<ExecOutput> {
+        let api = self.exec_start(kernel, command, opts)?;
+        self.exec_finish(kernel, &api, timeout).await
     }
 }
 
@@ -313,8 +341,9 @@ impl ApiProcess {
         self.stdin.lock().take();
     }
 
-    /// Start live delivery of `stream`; returns the output kept so far.
-    pub fn subscribe(&self, stream: Stream) -> Vec<Bytes> {
+    /// Start live delivery of `stream`; returns the output kept so far and the sequence number
+    /// it ends at.
+    pub fn subscribe(&self, stream: Stream) -> (Vec<Bytes>, u64) {
         match stream {
             Stream::Stdout => self.stdout.subscribe(),
             Stream::Stderr => self.stderr.subscribe(),

@@ -254,6 +254,14 @@ impl ProcessTable {
     /// Create a process entry (`EAGAIN` when `max_live` processes are running).
     pub fn create(&self, spec: NewProcess) -> Result<Arc<Process>, Errno> {
         let mut procs = self.procs.lock();
+        // A parent that a signal is ending cannot fork (so `kill -PGID` never misses a child
+        // created while it runs).
+        if procs
+            .get(&spec.ppid)
+            .is_some_and(|p| p.pending_fatal().is_some())
+        {
+            return Err(Errno::EINTR);
+        }
         let live = procs.values().filter(|p| p.exit_code().is_none()).count();
         if live >= self.max_live {
             return Err(Errno::EAGAIN);

@@ -28,6 +28,9 @@ pub enum ProcEvent {
         pid: Pid,
         /// Which stream.
         stream: Stream,
+        /// Position of this chunk in the stream (1, 2, ...), so a listener that replayed the
+        /// kept output can skip chunks it already has.
+        seq: u64,
         /// The bytes, in order.
         data: Bytes,
     },
@@ -48,6 +51,7 @@ pub trait EventSink: Send + Sync + 'static {
 
 #[derive(Debug, Default)]
 struct State {
+    seq: u64,
     ring: VecDeque<Bytes>,
     ring_len: usize,
     live: bool,
@@ -104,6 +108,8 @@ impl OutputSink {
             return Ok(());
         }
         let mut st = self.state.lock();
+        st.seq += 1;
+        let seq = st.seq;
         if let Some(c) = st.collected.as_mut() {
             if c.len() + data.len() > self.limit {
                 st.exceeded = true;
@@ -126,6 +132,7 @@ impl OutputSink {
                 ev.emit(ProcEvent::Output {
                     pid: self.pid,
                     stream: self.stream,
+                    seq,
                     data,
                 });
             }
@@ -133,11 +140,12 @@ impl OutputSink {
         Ok(())
     }
 
-    /// Start live delivery; returns what was kept so far, to replay first.
-    pub fn subscribe(&self) -> Vec<Bytes> {
+    /// Start live delivery; returns what was kept so far (to replay first) and the sequence
+    /// number of the last chunk written (later events have higher numbers).
+    pub fn subscribe(&self) -> (Vec<Bytes>, u64) {
         let mut st = self.state.lock();
         st.live = true;
-        st.ring.iter().cloned().collect()
+        (st.ring.iter().cloned().collect(), st.seq)
     }
 
     /// The collected output (for `exec`), and whether the limit cut it short.
