@@ -206,3 +206,74 @@ fn hostile_scripts_stop_at_limits() {
         assert_eq!(code, 2, "{err}");
     });
 }
+
+mod fuzz {
+    use proptest::prelude::*;
+
+    /// Fragments that exercise the parser and the interpreter's corners.
+    fn fragment() -> impl Strategy<Value = String> {
+        prop_oneof![
+            Just("echo a".to_owned()),
+            Just("|".to_owned()),
+            Just("||".to_owned()),
+            Just("&&".to_owned()),
+            Just(";".to_owned()),
+            Just("&".to_owned()),
+            Just("(".to_owned()),
+            Just(")".to_owned()),
+            Just("{".to_owned()),
+            Just("}".to_owned()),
+            Just("$(".to_owned()),
+            Just("`".to_owned()),
+            Just("${x:-".to_owned()),
+            Just("${#".to_owned()),
+            Just("$((".to_owned()),
+            Just("))".to_owned()),
+            Just("\"".to_owned()),
+            Just("'".to_owned()),
+            Just("\\".to_owned()),
+            Just("<<EOF\n".to_owned()),
+            Just("EOF\n".to_owned()),
+            Just(">".to_owned()),
+            Just("2>&1".to_owned()),
+            Just("<".to_owned()),
+            Just("if".to_owned()),
+            Just("then".to_owned()),
+            Just("fi".to_owned()),
+            Just("for x in".to_owned()),
+            Just("do".to_owned()),
+            Just("done".to_owned()),
+            Just("case".to_owned()),
+            Just("esac".to_owned()),
+            Just("*".to_owned()),
+            Just("[[".to_owned()),
+            Just("]]".to_owned()),
+            Just("a=(1 2)".to_owned()),
+            Just("${a[@]}".to_owned()),
+            Just("f() {".to_owned()),
+            Just("\n".to_owned()),
+            Just(" ".to_owned()),
+            "[a-z0-9=+*/%-]{1,4}",
+            any::<char>().prop_map(|c| c.to_string()),
+        ]
+    }
+
+    proptest! {
+        #![proptest_config(ProptestConfig { cases: 300, ..ProptestConfig::default() })]
+
+        /// The parser never panics, and running what it accepts never panics or hangs the host.
+        #[test]
+        fn shell_input_never_panics(parts in proptest::collection::vec(fragment(), 0..24)) {
+            let script: String = parts.concat();
+            let _ = crate::shell::parse(&script);
+            let rt = crate::sidecar::runtime_builder().build().unwrap();
+            let (code, _, _) = rt.block_on(async {
+                tokio::time::timeout(std::time::Duration::from_secs(5), super::run_bash(&script, Some("input\n")))
+                    .await
+                    .unwrap_or((-1, String::new(), String::new()))
+            });
+            // 134 is what a panic inside a process turns into.
+            prop_assert_ne!(code, 134, "script {:?}", script);
+        }
+    }
+}
