@@ -6,6 +6,19 @@ use bytes::Bytes;
 
 use super::{Ctx, ProgramFuture};
 
+/// Commands in this file.
+pub const NAMES: &[&str] = &["false", "sleep", "true", "yes"];
+
+/// Dispatch on the command's name.
+pub fn main(ctx: Ctx) -> ProgramFuture {
+    match ctx.name() {
+        "false" => false_main(ctx),
+        "sleep" => sleep_main(ctx),
+        "yes" => yes_main(ctx),
+        _ => true_main(ctx),
+    }
+}
+
 /// `true`: exit 0.
 pub fn true_main(_ctx: Ctx) -> ProgramFuture {
     Box::pin(async { 0 })

@@ -1,6 +1,9 @@
 //! `cat [FILE]...`: copy files (or standard input, for none or `-`) to standard output.
 
 use super::{Ctx, OpenMode, ProgramFuture};
+
+/// Commands in this file.
+pub const NAMES: &[&str] = &["cat"];
 use crate::kernel::errno::Errno;
 
 const CHUNK: usize = 128 * 1024;

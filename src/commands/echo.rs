@@ -3,6 +3,9 @@
 
 use super::{Ctx, ProgramFuture};
 
+/// Commands in this file.
+pub const NAMES: &[&str] = &["echo"];
+
 /// Interpret `echo -e` escapes. Returns the text and whether `\c` stopped output.
 pub fn unescape(s: &str) -> (Vec<u8>, bool) {
     let b = s.as_bytes();

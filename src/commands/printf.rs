@@ -2,6 +2,9 @@
 
 use super::{Ctx, ProgramFuture};
 
+/// Commands in this file.
+pub const NAMES: &[&str] = &["printf"];
+
 /// Format `args` with `fmt` as bash's `printf` does. Returns the output and any error
 /// messages (`ARG: invalid number`); errors make the exit status 1.
 pub fn format(fmt: &str, args: &[String]) -> (Vec<u8>, Vec<String>) {
@@ -195,7 +198,7 @@ fn format_once(
                 pad(&s, width, left, false)
             }
             'b' => {
-                let (bytes, stop) = super::echo::unescape(arg.unwrap_or(""));
+                let (bytes, stop) = super::echo_unescape(arg.unwrap_or(""));
                 let s = String::from_utf8_lossy(&bytes).into_owned();
                 out.extend_from_slice(pad(&s, width, left, false).as_bytes());
                 if stop {
