@@ -372,21 +372,9 @@ impl Shell {
                         if (self.status == 0) == until {
                             break Ok(());
                         }
-                        match self.run_list(&w.1.list).await {
-                            Ok(()) => last = self.status,
-                            Err(Ctl::Break(n)) => {
-                                last = 0;
-                                if n > 1 {
-                                    break Err(Ctl::Break(n - 1));
-                                }
-                                break Ok(());
-                            }
-                            Err(Ctl::Continue(n)) => {
-                                if n > 1 {
-                                    break Err(Ctl::Continue(n - 1));
-                                }
-                            }
-                            Err(e) => break Err(e),
+                        let r = self.run_list(&w.1.list).await;
+                        if let Some(r) = after_body(r, self.status, &mut last) {
+                            break r;
                         }
                     };
                     self.loop_depth -= 1;
@@ -416,26 +404,10 @@ impl Shell {
                             last = 1;
                             break;
                         }
-                        match self.run_list(&f.body.list).await {
-                            Ok(()) => last = self.status,
-                            Err(Ctl::Break(n)) => {
-                                last = 0;
-                                if n > 1 {
-                                    result = Err(Ctl::Break(n - 1));
-                                }
-                                break;
-                            }
-                            Err(Ctl::Continue(n)) => {
-                                last = self.status;
-                                if n > 1 {
-                                    result = Err(Ctl::Continue(n - 1));
-                                    break;
-                                }
-                            }
-                            Err(e) => {
-                                result = Err(e);
-                                break;
-                            }
+                        let r = self.run_list(&f.body.list).await;
+                        if let Some(r) = after_body(r, self.status, &mut last) {
+                            result = r;
+                            break;
                         }
                     }
                     self.loop_depth -= 1;
@@ -462,25 +434,10 @@ impl Shell {
                                 }
                             }
                         }
-                        match self.run_list(&f.body.list).await {
-                            Ok(()) => last = self.status,
-                            Err(Ctl::Break(n)) => {
-                                last = 0;
-                                if n > 1 {
-                                    result = Err(Ctl::Break(n - 1));
-                                }
-                                break;
-                            }
-                            Err(Ctl::Continue(n)) => {
-                                if n > 1 {
-                                    result = Err(Ctl::Continue(n - 1));
-                                    break;
-                                }
-                            }
-                            Err(e) => {
-                                result = Err(e);
-                                break;
-                            }
+                        let r = self.run_list(&f.body.list).await;
+                        if let Some(r) = after_body(r, self.status, &mut last) {
+                            result = r;
+                            break;
                         }
                         if let Some(upd) = &f.updater {
                             if let Err(e) = self.arith(&upd.value).await {
@@ -1113,6 +1070,30 @@ impl Shell {
                 Some(code)
             }
         }
+    }
+}
+
+/// What a loop does after running its body once: go on (`None`) or stop with a result
+/// (`break N`/`continue N` leave `N - 1` levels for the enclosing loops).
+fn after_body(r: R, status: i32, last: &mut i32) -> Option<R> {
+    match r {
+        Ok(()) => {
+            *last = status;
+            None
+        }
+        Err(Ctl::Break(n)) => {
+            *last = 0;
+            Some(if n > 1 {
+                Err(Ctl::Break(n - 1))
+            } else {
+                Ok(())
+            })
+        }
+        Err(Ctl::Continue(n)) => {
+            *last = status;
+            (n > 1).then_some(Err(Ctl::Continue(n - 1)))
+        }
+        Err(e) => Some(Err(e)),
     }
 }
 

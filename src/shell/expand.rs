@@ -284,49 +284,9 @@ impl Shell {
         out: &mut Vec<String>,
     ) -> Result<(), ExpandError> {
         match mode {
-            Mode::Single | Mode::Assign => out.push(
-                fields
-                    .iter()
-                    .map(|f| f.segs.iter().map(|s| s.text.as_str()).collect::<String>())
-                    .collect::<Vec<_>>()
-                    .join(" "),
-            ),
-            Mode::Pattern => out.push(
-                fields
-                    .iter()
-                    .map(|f| {
-                        f.segs
-                            .iter()
-                            .map(|s| {
-                                if s.quoted {
-                                    pattern::escape(&s.text)
-                                } else {
-                                    s.text.clone()
-                                }
-                            })
-                            .collect::<String>()
-                    })
-                    .collect::<Vec<_>>()
-                    .join(" "),
-            ),
-            Mode::Regex => out.push(
-                fields
-                    .iter()
-                    .map(|f| {
-                        f.segs
-                            .iter()
-                            .map(|s| {
-                                if s.quoted {
-                                    regex::escape(&s.text)
-                                } else {
-                                    s.text.clone()
-                                }
-                            })
-                            .collect::<String>()
-                    })
-                    .collect::<Vec<_>>()
-                    .join(" "),
-            ),
+            Mode::Single | Mode::Assign => out.push(joined(&fields, str::to_owned)),
+            Mode::Pattern => out.push(joined(&fields, pattern::escape)),
+            Mode::Regex => out.push(joined(&fields, regex::escape)),
             Mode::Fields | Mode::Redirect => {
                 let ifs = self.get("IFS").unwrap_or_else(|| " \t\n".to_owned());
                 for f in fields {
@@ -1254,6 +1214,26 @@ fn join_continuations(s: &str) -> String {
         out.push(c);
     }
     out
+}
+
+/// The fields as one string (joined by spaces), with quoted text passed through `quote`.
+fn joined(fields: &[Field], quote: impl Fn(&str) -> String) -> String {
+    fields
+        .iter()
+        .map(|f| {
+            f.segs
+                .iter()
+                .map(|s| {
+                    if s.quoted {
+                        quote(&s.text)
+                    } else {
+                        s.text.clone()
+                    }
+                })
+                .collect::<String>()
+        })
+        .collect::<Vec<_>>()
+        .join(" ")
 }
 
 fn join_shown(shown: &str, name: &str) -> String {

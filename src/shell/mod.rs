@@ -9,7 +9,7 @@ mod builtins;
 mod exec;
 mod expand;
 #[cfg(test)]
-mod fixtures;
+pub(crate) mod fixtures;
 pub mod pattern;
 mod test_expr;
 mod vars;
