@@ -15,7 +15,9 @@ fn main() {
         .expect("src/commands")
         .filter_map(|e| e.ok())
         .map(|e| e.path())
-        .filter(|p| p.extension().is_some_and(|x| x == "rs") && p.file_name().is_some_and(|n| n != "mod.rs"))
+        .filter(|p| {
+            p.extension().is_some_and(|x| x == "rs") && p.file_name().is_some_and(|n| n != "mod.rs")
+        })
         .collect();
     files.sort();
     let mut mods = String::new();
@@ -26,12 +28,23 @@ fn main() {
         let src = std::fs::read_to_string(f).expect("command source");
         let stem = f.file_stem().and_then(|s| s.to_str()).expect("file name");
         let module = format!("cmd_{}", stem.replace('-', "_"));
-        writeln!(mods, "#[path = {:?}]\nmod {module};", f.display().to_string()).unwrap();
-        let Some(start) = src.find("pub const NAMES: &[&str] = &[") else { continue };
+        writeln!(
+            mods,
+            "#[path = {:?}]\nmod {module};",
+            f.display().to_string()
+        )
+        .unwrap();
+        let Some(start) = src.find("pub const NAMES: &[&str] = &[") else {
+            continue;
+        };
         module_names.push(format!("{module}::NAMES"));
         let rest = &src[start + "pub const NAMES: &[&str] = &[".len()..];
         let end = rest.find("];").expect("NAMES ends with ];");
-        for name in rest[..end].split(',').map(|n| n.trim().trim_matches('"')).filter(|n| !n.is_empty()) {
+        for name in rest[..end]
+            .split(',')
+            .map(|n| n.trim().trim_matches('"'))
+            .filter(|n| !n.is_empty())
+        {
             table.push((name.to_owned(), format!("{module}::main")));
         }
     }
@@ -41,7 +54,9 @@ fn main() {
     for (n, _) in &table {
         writeln!(out, "    {n:?},").unwrap();
     }
-    out.push_str("];\n\n/// Programs, in the order of [`NAMES`].\nconst PROGRAMS: &[Program] = &[\n");
+    out.push_str(
+        "];\n\n/// Programs, in the order of [`NAMES`].\nconst PROGRAMS: &[Program] = &[\n",
+    );
     for (_, p) in &table {
         writeln!(out, "    {p},").unwrap();
     }

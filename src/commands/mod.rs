@@ -503,6 +503,9 @@ mod registry_tests {
                 assert!(super::lookup(n).is_some(), "{n}");
             }
         }
-        assert!(super::NAMES.windows(2).all(|w| w[0] < w[1]), "names are sorted and unique");
+        assert!(
+            super::NAMES.windows(2).all(|w| w[0] < w[1]),
+            "names are sorted and unique"
+        );
     }
 }
