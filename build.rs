@@ -30,7 +30,7 @@ fn main() {
         let module = format!("cmd_{}", stem.replace('-', "_"));
         writeln!(
             mods,
-            "#[path = {:?}]\nmod {module};",
+            "#[path = {:?}]\npub(crate) mod {module};",
             f.display().to_string()
         )
         .unwrap();

@@ -8,6 +8,7 @@
 // of this directory.
 include!(concat!(env!("OUT_DIR"), "/commands.rs"));
 
+pub(crate) use cmd_util as util;
 pub use cmd_echo::{render as echo_render, unescape as echo_unescape};
 pub use cmd_printf::format as printf_format;
 

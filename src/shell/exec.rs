@@ -210,6 +210,22 @@ impl Shell {
                 let _ = fds.set(1, OpenFile::pipe_writer(w));
                 next_stdin = Some(OpenFile::pipe_reader(r));
             }
+            if i + 1 == n && self.shopt("lastpipe") {
+                // `shopt -s lastpipe`: the last stage runs in this shell, so its assignments
+                // (`... | read x`) stay.
+                let saved = std::mem::replace(&mut self.fds, fds);
+                let r = self.run_command(cmd).await;
+                self.fds = saved;
+                let last = self.status;
+                let mut statuses = Vec::with_capacity(n);
+                for p in &procs {
+                    statuses.push(p.wait().await);
+                    self.kernel.procs().reap(p.pid);
+                }
+                statuses.push(last);
+                self.finish_pipeline(statuses);
+                return r;
+            }
             let cmd = cmd.clone();
             match self.subshell(fds, move |mut sh| {
                 Box::pin(async move {
@@ -236,6 +252,12 @@ impl Shell {
             statuses.push(p.wait().await);
             self.kernel.procs().reap(p.pid);
         }
+        self.finish_pipeline(statuses);
+        Ok(())
+    }
+
+    /// Set `$?` (the last status, or with `pipefail` the last failure) and `PIPESTATUS`.
+    fn finish_pipeline(&mut self, statuses: Vec<i32>) {
         self.status = if self.opts.pipefail {
             statuses
                 .iter()
@@ -247,7 +269,6 @@ impl Shell {
             statuses.last().copied().unwrap_or(0)
         };
         self.pipestatus = statuses;
-        Ok(())
     }
 
     pub(crate) fn run_command<'a>(&'a mut self, cmd: &'a Command) -> Fut<'a> {
