@@ -8,9 +8,9 @@
 // of this directory.
 include!(concat!(env!("OUT_DIR"), "/commands.rs"));
 
-pub(crate) use cmd_util as util;
 pub use cmd_echo::{render as echo_render, unescape as echo_unescape};
 pub use cmd_printf::format as printf_format;
+pub(crate) use cmd_util as util;
 
 use std::collections::BTreeMap;
 use std::future::Future;
@@ -96,7 +96,8 @@ impl Ctx {
 
     /// `p` made absolute against the working directory (lexically; the kernel resolves `..`).
     pub fn abs(&self, p: &str) -> String {
-        if p.starts_with('/') {
+        // An empty operand names nothing (it must not become the working directory).
+        if p.is_empty() || p.starts_with('/') {
             p.to_owned()
         } else {
             path::join(&self.cwd(), p)
@@ -145,6 +146,9 @@ impl Ctx {
 
     /// Open `p` (relative to the working directory) for this process.
     pub async fn open(&self, p: &str, mode: OpenMode) -> Result<Arc<OpenFile>, Error> {
+        if p.is_empty() {
+            return Err(Error::errno(Errno::ENOENT, "open", p));
+        }
         open_path(&self.kernel, &self.fds, self.cred(), &self.abs(p), mode).await
     }
 }

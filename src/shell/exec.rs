@@ -150,6 +150,11 @@ impl Shell {
 
     /// A fork failed: the process limit. The whole session stops, with a clear message.
     pub(crate) async fn fork_failed(&mut self, e: Errno) {
+        if e != Errno::EAGAIN {
+            // This shell is being ended by a signal: it dies on its own, nothing to stop.
+            self.status = 128 + Signal::SIGKILL.number();
+            return;
+        }
         let limit = self.kernel.limits().max_processes;
         self.error(format!(
             "fork: {} (agentOS: limits.maxProcesses = {limit} reached; stopping this session)",

@@ -406,10 +406,23 @@ impl Shell {
                 break;
             }
         }
-        let mut out: Vec<String> = cands.into_iter().map(|(s, _)| s).collect();
         if pat.ends_with('/') {
-            out = out.into_iter().map(|s| format!("{s}/")).collect();
+            // A trailing slash matches directories only (following symlinks).
+            let mut dirs = Vec::with_capacity(cands.len());
+            for (shown, abs) in cands {
+                if self
+                    .kernel
+                    .vfs()
+                    .stat(Cred::USER, &abs, true)
+                    .await
+                    .is_ok_and(|s| s.file_type == FileType::Dir)
+                {
+                    dirs.push((format!("{shown}/"), abs));
+                }
+            }
+            cands = dirs;
         }
+        let mut out: Vec<String> = cands.into_iter().map(|(s, _)| s).collect();
         out.sort();
         out
     }

@@ -418,6 +418,12 @@ impl MemFs {
         }
     }
 
+    /// Stop charging the files present now against the byte limits (a VM's root is not
+    /// charged for the template it starts from).
+    pub fn forgive_existing(&self) {
+        self.state.write().bytes_used = 0;
+    }
+
     /// Total bytes held by regular files.
     pub fn bytes_used(&self) -> u64 {
         self.state.read().bytes_used

@@ -103,5 +103,8 @@ fn native_stub(name: &str) -> Vec<u8> {
 
 /// A fresh root filesystem for a new VM, with the VM's byte limits.
 pub fn new_root(limits: FsLimits) -> Arc<MemFs> {
-    Arc::new(TEMPLATE.fork(limits))
+    let fs = TEMPLATE.fork(limits);
+    // `maxFsBytes` bounds what the guest writes, not the system files it starts with.
+    fs.forgive_existing();
+    Arc::new(fs)
 }
