@@ -549,13 +549,9 @@ async fn render(ctx: &Ctx, o: &Opts, items: &[Item], now: i64, out: &mut String)
 
 #[cfg(test)]
 mod tests {
-    use crate::shell::fixtures::run_bash;
 
     fn run(script: &str) -> (i32, String, String) {
-        crate::sidecar::runtime_builder()
-            .build()
-            .unwrap()
-            .block_on(run_bash(script, None))
+        crate::shell::fixtures::run_blocking(script)
     }
 
     #[test]

@@ -276,13 +276,9 @@ pub fn main(ctx: Ctx) -> ProgramFuture {
 
 #[cfg(test)]
 mod tests {
-    use crate::shell::fixtures::run_bash;
 
     fn run(script: &str) -> (i32, String, String) {
-        crate::sidecar::runtime_builder()
-            .build()
-            .unwrap()
-            .block_on(run_bash(script, None))
+        crate::shell::fixtures::run_blocking(script)
     }
 
     #[test]

@@ -156,11 +156,15 @@ impl Shell {
                 "readonly" => self.b_export(args, true).await,
                 "unset" => {
                     let mut funcs = false;
+                    let mut explicit_var = false;
                     self.status = 0;
                     for a in args {
                         match a.as_str() {
                             "-f" => funcs = true,
-                            "-v" => funcs = false,
+                            "-v" => {
+                                funcs = false;
+                                explicit_var = true;
+                            }
                             n if funcs => {
                                 self.funcs.remove(n);
                             }
@@ -185,11 +189,12 @@ impl Shell {
                                         }
                                         Value::Str(_) => {}
                                     }
+                                } else if self.var(n).is_none() && !explicit_var {
+                                    // Without -v, a name that is no variable unsets the function.
+                                    self.funcs.remove(n);
                                 } else if let Err(msg) = self.unset(n) {
                                     self.error(format!("unset: {msg}")).await;
                                     self.status = 1;
-                                } else {
-                                    self.funcs_remove_if_no_var(n);
                                 }
                             }
                         }
@@ -312,7 +317,7 @@ impl Shell {
                         self.status = 0;
                     } else {
                         for a in args {
-                            let pid = a.trim_start_matches('%').parse::<u32>().ok();
+                            let pid = self.job_pid(a);
                             match pid {
                                 Some(p) => match self.wait_jobs(Some(p)).await {
                                     Some(code) => self.status = code,
@@ -385,9 +390,18 @@ impl Shell {
         })
     }
 
-    fn funcs_remove_if_no_var(&mut self, name: &str) {
-        // `unset name` without -v/-f removes a function when no variable had the name.
-        let _ = name;
+    /// The pid a job operand names: a pid, `%N` (the N-th background job of this shell), or
+    /// `%%`/`%+` (the latest).
+    pub(crate) fn job_pid(&self, a: &str) -> Option<u32> {
+        match a.strip_prefix('%') {
+            None => a.parse().ok(),
+            Some("%" | "+" | "") => self.job_pids.last().copied(),
+            Some(n) => n
+                .parse::<usize>()
+                .ok()
+                .and_then(|n| n.checked_sub(1))
+                .and_then(|i| self.job_pids.get(i).copied()),
+        }
     }
 
     async fn b_printf(&mut self, args: &[String]) {
@@ -1289,7 +1303,13 @@ impl Shell {
         }
         self.status = 0;
         for t in targets {
-            match t.parse::<i64>() {
+            let resolved = if t.starts_with('%') {
+                self.job_pid(&t)
+                    .map_or_else(|| t.clone(), |p| p.to_string())
+            } else {
+                t.clone()
+            };
+            match resolved.parse::<i64>() {
                 Ok(pid) => {
                     if self.kernel.procs().kill(pid, sig).is_err() {
                         self.error(format!("kill: ({t}) - No such process")).await;

@@ -110,6 +110,7 @@ impl Shell {
         }) {
             Ok(p) => {
                 self.last_bg = Some(p.pid);
+                self.job_pids.push(p.pid);
                 self.jobs.push(p);
                 self.status = 0;
             }
@@ -124,6 +125,7 @@ impl Shell {
     {
         let mut child = self.clone();
         child.jobs.clear();
+        child.job_pids.clear();
         child.traps.retain(|k, _| k != "EXIT");
         child.subshell += 1;
         let spec = SpawnSpec {

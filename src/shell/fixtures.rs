@@ -51,6 +51,14 @@ fn load() -> Vec<Case> {
     out
 }
 
+/// [`run_bash`] without input, on a runtime of its own (for synchronous tests).
+pub(crate) fn run_blocking(script: &str) -> (i32, String, String) {
+    crate::sidecar::runtime_builder()
+        .build()
+        .expect("test runtime")
+        .block_on(run_bash(script, None))
+}
+
 /// Run `bash -c script` the way the recorder runs real bash.
 pub(crate) async fn run_bash(script: &str, stdin: Option<&str>) -> (i32, String, String) {
     let kernel = Arc::new(Kernel::new(Limits::default()));

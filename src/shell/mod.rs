@@ -87,6 +87,8 @@ pub struct Shell {
     pub(crate) status: i32,
     pub(crate) last_bg: Option<Pid>,
     jobs: Vec<Arc<Process>>,
+    /// Pids of the background jobs started, in order (`%N` job specs).
+    job_pids: Vec<Pid>,
     traps: BTreeMap<String, String>,
     locals: Vec<Vec<(String, Option<Var>)>>,
     func_depth: usize,
@@ -136,6 +138,7 @@ impl Shell {
             status: 0,
             last_bg: None,
             jobs: Vec::new(),
+            job_pids: Vec::new(),
             traps: BTreeMap::new(),
             locals: Vec::new(),
             func_depth: 0,
