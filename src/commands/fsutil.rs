@@ -377,11 +377,7 @@ pub fn try_help(name: &str) -> String {
 /// GNU's quoting of a file name in error messages: `'name'` always (`quote` style for
 /// `cannot remove` and friends).
 pub fn q(name: &str) -> String {
-    if name.contains('\'') {
-        format!("\"{name}\"")
-    } else {
-        format!("'{name}'")
-    }
+    super::cmd_textio::quote_always(name)
 }
 
 /// Ask a yes/no question on standard error and read the answer from standard input (`y` or
