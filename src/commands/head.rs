@@ -33,24 +33,7 @@ struct Count {
 
 /// Parse a count such as `5`, `-5`, `2K`.
 fn parse_count(s: &str, bytes: bool) -> Result<Count, String> {
-    let what = if bytes { "bytes" } else { "lines" };
-    let (all_but, num) = match s.strip_prefix('-') {
-        Some(r) => (true, r),
-        None => (false, s.strip_prefix('+').unwrap_or(s)),
-    };
-    match textio::parse_size(num) {
-        Some(n) => Ok(Count { bytes, all_but, n }),
-        None => {
-            if !num.is_empty() && num.chars().all(|c| c.is_ascii_digit()) {
-                return Ok(Count {
-                    bytes,
-                    all_but,
-                    n: u64::MAX,
-                });
-            }
-            Err(format!("invalid number of {what}: '{s}'"))
-        }
-    }
+    textio::parse_count(s, bytes, '-').map(|(all_but, n)| Count { bytes, all_but, n })
 }
 
 /// Print the head of one open file.

@@ -136,34 +136,11 @@ pub fn main(ctx: Ctx) -> ProgramFuture {
                 return 1;
             }
         }
-        let ops = &p.operands;
-        if ops.len() < 2 {
-            let msg = match ops.first() {
-                None => "missing operand".to_owned(),
-                Some(a) => format!("missing operand after {}", textio::quote_always(a)),
-            };
-            return textio::usage(&ctx, &msg, 1).await;
-        }
-        if ops.len() > 2 {
-            return textio::usage(
-                &ctx,
-                &format!("extra operand {}", textio::quote_always(&ops[2])),
-                1,
-            )
-            .await;
-        }
         let eol = if p.has('z') { 0 } else { b'\n' };
-        let mut data = Vec::new();
-        for f in &ops[..2] {
-            match textio::read_input(&ctx, f).await {
-                Ok(d) => data.push(d),
-                Err(e) => {
-                    ctx.complain(format!("{}: {}", textio::quote_maybe(f), e.strerror()))
-                        .await;
-                    return 1;
-                }
-            }
-        }
+        let data = match textio::two_inputs(&ctx, &p.operands).await {
+            Ok(d) => d,
+            Err(code) => return code,
+        };
         let icase = p.has('i');
         let recs: Vec<Vec<Vec<&[u8]>>> = data
             .iter()

@@ -37,24 +37,7 @@ struct Count {
 }
 
 fn parse_count(s: &str, bytes: bool) -> Result<Count, String> {
-    let what = if bytes { "bytes" } else { "lines" };
-    let (from_start, num) = match s.strip_prefix('+') {
-        Some(r) => (true, r),
-        None => (false, s.strip_prefix('-').unwrap_or(s)),
-    };
-    match textio::parse_size(num) {
-        Some(n) => Ok(Count {
-            bytes,
-            from_start,
-            n,
-        }),
-        None if !num.is_empty() && num.chars().all(|c| c.is_ascii_digit()) => Ok(Count {
-            bytes,
-            from_start,
-            n: u64::MAX,
-        }),
-        None => Err(format!("invalid number of {what}: '{s}'")),
-    }
+    textio::parse_count(s, bytes, '+').map(|(from_start, n)| Count { bytes, from_start, n })
 }
 
 /// The part of `data` to print.

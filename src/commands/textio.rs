@@ -199,3 +199,45 @@ mod tests {
         assert_eq!(quote_always("x"), "'x'");
     }
 }
+
+/// Read the two file operands of `comm` and `join`, with GNU's messages for a missing or extra
+/// operand or an unreadable file. `Err` is the exit status to return.
+pub async fn two_inputs(ctx: &Ctx, ops: &[String]) -> Result<Vec<Vec<u8>>, i32> {
+    if ops.len() < 2 {
+        let msg = match ops.first() {
+            None => "missing operand".to_owned(),
+            Some(a) => format!("missing operand after {}", quote_always(a)),
+        };
+        return Err(usage(ctx, &msg, 1).await);
+    }
+    if ops.len() > 2 {
+        return Err(usage(ctx, &format!("extra operand {}", quote_always(&ops[2])), 1).await);
+    }
+    let mut data = Vec::with_capacity(2);
+    for f in &ops[..2] {
+        match read_input(ctx, f).await {
+            Ok(d) => data.push(d),
+            Err(e) => {
+                ctx.complain(format!("{}: {}", quote_maybe(f), e.strerror())).await;
+                return Err(1);
+            }
+        }
+    }
+    Ok(data)
+}
+
+/// Parse a `head`/`tail` count (`5`, `2K`, optionally signed): whether the `special` sign
+/// (`-` for head's "all but", `+` for tail's "from") was given, and the number; a count of
+/// digits too large for `u64` saturates, as GNU does.
+pub fn parse_count(s: &str, bytes: bool, special: char) -> Result<(bool, u64), String> {
+    let other = if special == '-' { '+' } else { '-' };
+    let (flag, num) = match s.strip_prefix(special) {
+        Some(r) => (true, r),
+        None => (false, s.strip_prefix(other).unwrap_or(s)),
+    };
+    match parse_size(num) {
+        Some(n) => Ok((flag, n)),
+        None if !num.is_empty() && num.chars().all(|c| c.is_ascii_digit()) => Ok((flag, u64::MAX)),
+        None => Err(format!("invalid number of {}: '{s}'", if bytes { "bytes" } else { "lines" })),
+    }
+}
