@@ -186,20 +186,6 @@ pub fn parse_size(s: &str) -> Option<u64> {
     n.checked_mul(mult)
 }
 
-#[cfg(test)]
-mod tests {
-    use super::*;
-
-    #[test]
-    fn helpers() {
-        assert_eq!(lines(b"a\nb", b'\n'), vec![&b"a\n"[..], &b"b"[..]]);
-        assert_eq!(lines_bare(b"a\nb\n", b'\n'), vec![&b"a"[..], &b"b"[..]]);
-        assert_eq!(parse_size("2K"), Some(2048));
-        assert_eq!(parse_size("x"), None);
-        assert_eq!(quote_always("x"), "'x'");
-    }
-}
-
 /// Read the two file operands of `comm` and `join`, with GNU's messages for a missing or extra
 /// operand or an unreadable file. `Err` is the exit status to return.
 pub async fn two_inputs(ctx: &Ctx, ops: &[String]) -> Result<Vec<Vec<u8>>, i32> {
@@ -239,5 +225,19 @@ pub fn parse_count(s: &str, bytes: bool, special: char) -> Result<(bool, u64), S
         Some(n) => Ok((flag, n)),
         None if !num.is_empty() && num.chars().all(|c| c.is_ascii_digit()) => Ok((flag, u64::MAX)),
         None => Err(format!("invalid number of {}: '{s}'", if bytes { "bytes" } else { "lines" })),
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn helpers() {
+        assert_eq!(lines(b"a\nb", b'\n'), vec![&b"a\n"[..], &b"b"[..]]);
+        assert_eq!(lines_bare(b"a\nb\n", b'\n'), vec![&b"a"[..], &b"b"[..]]);
+        assert_eq!(parse_size("2K"), Some(2048));
+        assert_eq!(parse_size("x"), None);
+        assert_eq!(quote_always("x"), "'x'");
     }
 }
