@@ -196,10 +196,7 @@ pub fn main(ctx: Ctx) -> ProgramFuture {
             }
         }
         let delim = if p.has('z') { 0 } else { b'\n' };
-        let mut files = p.operands.clone();
-        if files.is_empty() {
-            files.push("-".to_owned());
-        }
+        let files = textio::operands_or_stdin(&p.operands);
         let headers = verbose.unwrap_or(files.len() > 1);
         let mut out = Out::new(&ctx);
         let mut status = 0;

@@ -228,6 +228,15 @@ pub fn parse_count(s: &str, bytes: bool, special: char) -> Result<(bool, u64), S
     }
 }
 
+/// The file operands, or `-` (standard input) when there are none.
+pub fn operands_or_stdin(operands: &[String]) -> Vec<String> {
+    if operands.is_empty() {
+        vec!["-".to_owned()]
+    } else {
+        operands.to_vec()
+    }
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;

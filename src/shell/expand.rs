@@ -717,17 +717,8 @@ impl Shell {
                     test_type,
                     default_value,
                     ..
-                } => {
-                    if unset_or_null(test_type) {
-                        let v = self
-                            .expand_sub(default_value.as_deref().unwrap_or(""))
-                            .await?;
-                        push(fields, &v, in_dq, !in_dq);
-                    } else {
-                        self.emit(fields, values, is_list, concat, in_dq);
-                    }
                 }
-                X::AssignDefaultValues {
+                | X::AssignDefaultValues {
                     test_type,
                     default_value,
                     ..
@@ -736,13 +727,15 @@ impl Shell {
                         let v = self
                             .expand_sub(default_value.as_deref().unwrap_or(""))
                             .await?;
-                        let name = Self::param_name(&param);
-                        if !is_name(&name) {
-                            return Err(ExpandError::fatal(format!(
-                                "${name}: cannot assign in this way"
-                            )));
+                        if matches!(x, X::AssignDefaultValues { .. }) {
+                            let name = Self::param_name(&param);
+                            if !is_name(&name) {
+                                return Err(ExpandError::fatal(format!(
+                                    "${name}: cannot assign in this way"
+                                )));
+                            }
+                            self.set(&name, &v).map_err(ExpandError::new)?;
                         }
-                        self.set(&name, &v).map_err(ExpandError::new)?;
                         push(fields, &v, in_dq, !in_dq);
                     } else {
                         self.emit(fields, values, is_list, concat, in_dq);
