@@ -3,6 +3,11 @@
 //! Every file in `src/commands/` that declares `pub const NAMES: &[&str] = &[...]` and
 //! `pub fn main(ctx: Ctx) -> ProgramFuture` is a command; this script generates the module
 //! list and the name → program table, so adding a command is adding one file.
+//!
+//! With the `js` feature it also makes the guest Node runtime's startup snapshot: `js/build.mjs`
+//! bundles `js/node/` (with the npm polyfills it uses) into one script, which runs in a fresh V8
+//! isolate with the runtime's ops registered (`src/js/ops.rs`, compiled here too, so V8's
+//! external references line up); the isolate's heap is saved to `OUT_DIR/node.snap`.
 
 // The build script runs on the build machine, not in a VM: host file access is its job.
 #![allow(clippy::disallowed_methods)]
@@ -10,8 +15,67 @@
 use std::fmt::Write as _;
 use std::path::Path;
 
+#[cfg(feature = "js")]
+#[path = "src/js/ops.rs"]
+#[allow(dead_code)]
+mod ops;
+
 fn main() {
     napi_build::setup();
+    #[cfg(feature = "js")]
+    snapshot();
+    commands();
+}
+
+/// Bundle `js/node/` and snapshot an isolate that evaluated it.
+#[cfg(feature = "js")]
+fn snapshot() {
+    use deno_core::v8;
+    let root = Path::new(env!("CARGO_MANIFEST_DIR"));
+    let out = std::path::PathBuf::from(std::env::var("OUT_DIR").expect("OUT_DIR"));
+    println!("cargo:rerun-if-changed={}", root.join("js").display());
+    println!(
+        "cargo:rerun-if-changed={}",
+        root.join("package-lock.json").display()
+    );
+    let bundle = out.join("node_bundle.js");
+    let node = std::env::var("NODE").unwrap_or_else(|_| "node".to_owned());
+    let status = std::process::Command::new(&node)
+        .arg(root.join("js/build.mjs"))
+        .arg(&bundle)
+        .current_dir(root)
+        .status()
+        .unwrap_or_else(|e| panic!("running `{node} js/build.mjs` (is Node installed?): {e}"));
+    assert!(
+        status.success(),
+        "js/build.mjs failed (run `npm install` first: it needs the dev dependencies)"
+    );
+    let code = std::fs::read_to_string(&bundle).expect("bundle");
+    let mut rt = deno_core::JsRuntimeForSnapshot::new(deno_core::RuntimeOptions {
+        extensions: vec![ops::agentos_node::init_ops()],
+        ..Default::default()
+    });
+    if let Err(e) = rt.execute_script("ext:agentos/node.js", code) {
+        panic!("the guest runtime failed to evaluate:\n{e}");
+    }
+    let names = match rt.execute_script(
+        "ext:agentos/exports.js",
+        "JSON.stringify(globalThis.__agentos.exportNames())",
+    ) {
+        Ok(v) => {
+            let scope = &mut rt.handle_scope();
+            let v = v8::Local::new(scope, v);
+            v.to_rust_string_lossy(scope)
+        }
+        Err(e) => panic!("listing builtin exports:\n{e}"),
+    };
+    std::fs::write(out.join("node_exports.json"), names).expect("write exports");
+    let snap = rt.snapshot();
+    std::fs::write(out.join("node.snap"), &snap).expect("write snapshot");
+}
+
+/// The command registry.
+fn commands() {
     let dir = Path::new(env!("CARGO_MANIFEST_DIR")).join("src/commands");
     println!("cargo:rerun-if-changed={}", dir.display());
     let mut files: Vec<_> = std::fs::read_dir(&dir)

@@ -9,6 +9,8 @@
 pub mod api;
 pub mod commands;
 pub mod error;
+#[cfg(feature = "js")]
+pub mod js;
 pub mod kernel;
 pub mod shell;
 pub mod sidecar;

@@ -391,10 +391,10 @@ pub async fn spawn(kernel: &Arc<Kernel>, mut spec: SpawnSpec) -> Result<Arc<Proc
     for _ in 0..2 {
         match target {
             Target::Native(program) => {
-                let driver = if matches!(name.rsplit('/').next(), Some("sh" | "bash")) {
-                    "shell"
-                } else {
-                    "native"
+                let driver = match name.rsplit('/').next() {
+                    Some("sh" | "bash") => "shell",
+                    Some("node") => "node",
+                    _ => "native",
                 };
                 return start(kernel, spec, program, driver).map_err(ExecError::Limit);
             }

@@ -353,7 +353,7 @@ fn escape_at(b: &[char], i: usize) -> (Vec<u8>, usize, bool) {
             let digits: String = b[i + 1..]
                 .iter()
                 .take(3)
-                .take_while(|c| ('0'..='7').contains(c))
+                .take_while(|c| ('0'..='7').contains(*c))
                 .collect();
             let v = u32::from_str_radix(&digits, 8).unwrap_or(0);
             (vec![(v & 0xff) as u8], 1 + digits.len(), false)

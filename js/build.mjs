@@ -1,0 +1,51 @@
+// Bundles the guest Node runtime (js/node/) and the npm polyfills it builds on into one
+// classic script, which build.rs evaluates and snapshots. Usage: node js/build.mjs OUTFILE
+import { build } from "esbuild";
+import { fileURLToPath } from "node:url";
+import path from "node:path";
+
+const here = path.dirname(fileURLToPath(import.meta.url));
+const out = process.argv[2];
+if (!out) {
+  console.error("usage: node js/build.mjs OUTFILE");
+  process.exit(2);
+}
+
+// Node builtin names the polyfills import, mapped to what implements them in the guest
+// (names that are also npm packages — buffer, events, util, string_decoder, punycode — resolve
+// to those packages).
+const internal = (f) => path.join(here, "node", f);
+const mapped = {
+  process: internal("internal/process_shim.js"),
+  "process/": internal("internal/process_shim.js"),
+  stream: internal("stream.js"),
+  path: internal("path.js"),
+  zlib: "browserify-zlib",
+  assert: "assert/",
+};
+const builtinsPlugin = {
+  name: "agentos-builtins",
+  setup(b) {
+    b.onResolve({ filter: /^(process\/?|stream|path|zlib|assert)$/ }, async (args) => {
+      const target = mapped[args.path];
+      if (target.startsWith("/")) return { path: target };
+      return b.resolve(target, { resolveDir: here, kind: args.kind });
+    });
+  },
+};
+
+await build({
+  entryPoints: [internal("bootstrap.js")],
+  outfile: out,
+  bundle: true,
+  format: "iife",
+  platform: "neutral",
+  mainFields: ["main", "module"],
+  conditions: ["node", "require"],
+  target: "es2022",
+  plugins: [builtinsPlugin],
+  inject: [internal("internal/process_inject.js")],
+  define: { global: "globalThis" },
+  legalComments: "none",
+  logLevel: "warning",
+});

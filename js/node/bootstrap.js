@@ -1,0 +1,114 @@
+// The guest Node runtime, evaluated once at build time into the startup snapshot (build.rs).
+// Every builtin module is instantiated here, so `require("fs")` in a guest costs a map lookup.
+// Per-process state (argv, env, stdio) is filled in by `__agentos.main()` when a process starts.
+
+import * as G from "./internal/globals.js";
+import { core, sys, readSync } from "./internal/sys.js";
+import { process, init as initProcess, emitExit } from "./internal/process.js";
+import { makeWriteStream, makeReadStream } from "./internal/stdio.js";
+import * as timers from "./internal/timers.js";
+import { makeConsole } from "./internal/console.js";
+import { Module, defineBuiltin, loadBuiltin, builtinNames, evalScript, runMainCjs, requireModule } from "./internal/module.js";
+import { builtins } from "./builtins.js";
+import { Buffer } from "buffer";
+import * as web from "./web.js";
+
+G.install(globalThis);
+web.install(globalThis);
+
+for (const [name, factory] of Object.entries(builtins)) defineBuiltin(name, factory);
+defineBuiltin("module", () => Module);
+defineBuiltin("process", () => process);
+defineBuiltin("timers", () => timers);
+
+const define = (name, value) =>
+  Object.defineProperty(globalThis, name, { value, writable: true, configurable: true, enumerable: false });
+define("process", process);
+define("Buffer", Buffer);
+define("global", globalThis);
+for (const t of ["setTimeout", "setInterval", "clearTimeout", "clearInterval", "setImmediate", "clearImmediate"]) {
+  define(t, timers[t]);
+}
+const console = makeConsole(process);
+define("console", console);
+
+// stdio streams are made on first use.
+for (const [name, make] of [
+  ["stdin", () => makeReadStream(0)],
+  ["stdout", () => makeWriteStream(1)],
+  ["stderr", () => makeWriteStream(2)],
+]) {
+  let stream;
+  Object.defineProperty(process, name, {
+    get: () => (stream ??= make()),
+    set: (v) => {
+      stream = v;
+    },
+    configurable: true,
+    enumerable: true,
+  });
+}
+
+core.setUnhandledPromiseRejectionHandler((promise, reason) => {
+  if (process.listenerCount("unhandledRejection") > 0) {
+    process.emit("unhandledRejection", reason, promise);
+    return true;
+  }
+  return false;
+});
+
+function readStdinSync() {
+  const chunks = [];
+  const buf = new Uint8Array(65536);
+  for (;;) {
+    const n = readSync(0, buf);
+    if (n <= 0) break;
+    chunks.push(buf.slice(0, n));
+  }
+  return core.decode(Buffer.concat(chunks));
+}
+
+globalThis.__agentos = {
+  /// Start the process: returns a module URL when the main module is an ES module.
+  main() {
+    delete globalThis.Deno;
+    delete globalThis.__bootstrap;
+    const boot = sys("boot");
+    initProcess(boot);
+    if (boot.eval != null) {
+      if (boot.module) return "eval:module";
+      const result = evalScript(boot.eval, boot.print ? "[eval]" : "[eval]");
+      if (boot.print) console.log(result);
+      return undefined;
+    }
+    if (boot.script == null) {
+      evalScript(readStdinSync(), "[stdin]");
+      return undefined;
+    }
+    const cwd = process.cwd();
+    const abs = boot.script.startsWith("/") ? boot.script : cwd + "/" + boot.script;
+    const r = sys("resolve", { spec: abs, from: cwd, esm: false });
+    process.argv[1] = r.file;
+    if (r.format === "module") return "file://" + encodeURI(r.file);
+    runMainCjs(r.file);
+    return undefined;
+  },
+  beforeExit() {
+    if (process.listenerCount("beforeExit") === 0) return false;
+    process.emit("beforeExit", Number(process.exitCode ?? 0));
+    return core.eventLoopHasMoreWork();
+  },
+  exit(code) {
+    return emitExit(code);
+  },
+  builtin: loadBuiltin,
+  requireModule,
+  exportNames() {
+    const out = {};
+    for (const name of builtinNames()) {
+      const m = loadBuiltin(name);
+      out[name] = m && (typeof m === "object" || typeof m === "function") ? Object.keys(m) : [];
+    }
+    return out;
+  },
+};

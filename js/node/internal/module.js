@@ -1,0 +1,260 @@
+// CommonJS modules over the VM's filesystem, and the builtin module registry.
+// Resolution is the kernel's (src/js/resolve.rs), shared with ES module imports.
+
+import { sys, readFileBytes, core } from "./sys.js";
+import { process } from "./process.js";
+
+const builtins = new Map(); // name -> factory
+const builtinCache = new Map();
+
+/// Register builtin `name` (also reachable as `node:name`).
+export function defineBuiltin(name, factory) {
+  builtins.set(name, factory);
+}
+
+export function builtinNames() {
+  return [...builtins.keys()].sort();
+}
+
+export function loadBuiltin(name) {
+  const bare = name.startsWith("node:") ? name.slice(5) : name;
+  if (builtinCache.has(bare)) return builtinCache.get(bare);
+  const f = builtins.get(bare);
+  if (!f) {
+    const e = new Error(`No such built-in module: ${name}`);
+    e.code = "ERR_UNKNOWN_BUILTIN_MODULE";
+    throw e;
+  }
+  const m = f();
+  builtinCache.set(bare, m);
+  return m;
+}
+
+
+
+function dirname(p) {
+  const i = p.lastIndexOf("/");
+  return i <= 0 ? "/" : p.slice(0, i);
+}
+
+function stripBOM(s) {
+  return s.charCodeAt(0) === 0xfeff ? s.slice(1) : s;
+}
+
+export class Module {
+  constructor(id = "", parent) {
+    this.id = id;
+    this.path = dirname(id);
+    this.exports = {};
+    this.filename = null;
+    this.loaded = false;
+    this.children = [];
+    this.paths = id ? nodeModulePaths(this.path) : [];
+    if (parent) parent.children?.push(this);
+    Object.defineProperty(this, "parent", { value: parent, enumerable: false, writable: true });
+  }
+
+  require(id) {
+    if (typeof id !== "string") {
+      const e = new TypeError(`The "id" argument must be of type string. Received ${typeof id}`);
+      e.code = "ERR_INVALID_ARG_TYPE";
+      throw e;
+    }
+    if (id === "") {
+      const e = new TypeError("The argument 'id' must be a non-empty string. Received ''");
+      e.code = "ERR_INVALID_ARG_VALUE";
+      throw e;
+    }
+    return requireFrom(this, id);
+  }
+
+  _compile(content, filename) {
+    const wrapper = Module.wrap(content.startsWith("#!") ? "//" + content : content);
+    const [fn, err] = core.evalContext(wrapper, "file://" + encodeURI(filename));
+    if (err) throw err.thrown;
+    const require = makeRequire(this);
+    return fn.call(this.exports, this.exports, require, this, filename, dirname(filename));
+  }
+}
+
+function nodeModulePaths(dir) {
+  const out = [];
+  let d = dir;
+  for (;;) {
+    if (!d.endsWith("/node_modules")) out.push((d === "/" ? "" : d) + "/node_modules");
+    if (d === "/") break;
+    d = dirname(d);
+  }
+  return out;
+}
+
+Module._cache = Object.create(null);
+Module._pathCache = Object.create(null);
+Module._extensions = Object.create(null);
+Module.globalPaths = [];
+Module.wrapper = ["(function (exports, require, module, __filename, __dirname) { ", "\n});"];
+Module.wrap = (script) => Module.wrapper[0] + script + Module.wrapper[1];
+Module._nodeModulePaths = nodeModulePaths;
+Module.isBuiltin = (name) => builtins.has(name.startsWith("node:") ? name.slice(5) : name);
+Object.defineProperty(Module, "builtinModules", { get: () => builtinNames(), enumerable: true });
+Module.Module = Module;
+Module.syncBuiltinESMExports = () => {};
+Module.findSourceMap = () => undefined;
+Module.register = () => {};
+Module.enableCompileCache = () => ({ status: 0 });
+Module.getCompileCacheDir = () => undefined;
+
+Module._extensions[".js"] = function (module, filename) {
+  const src = stripBOM(core.decode(readFileBytes(filename)));
+  module._compile(src, filename);
+};
+Module._extensions[".cjs"] = Module._extensions[".js"];
+Module._extensions[".json"] = function (module, filename) {
+  const src = stripBOM(core.decode(readFileBytes(filename)));
+  try {
+    module.exports = JSON.parse(src);
+  } catch (e) {
+    e.message = filename + ": " + e.message;
+    throw e;
+  }
+};
+Module._extensions[".node"] = function (module, filename) {
+  const e = new Error(`Cannot load native addon '${filename}': native addons (.node) are not supported in the agentOS VM`);
+  e.code = "ERR_DLOPEN_FAILED";
+  throw e;
+};
+
+function requireStack(parent) {
+  const stack = [];
+  for (let m = parent; m && m.filename; m = m.parent) stack.push(m.filename);
+  return stack;
+}
+
+/// Resolve `request` as `parent` would require it: a builtin name or a file.
+export function resolveRequest(request, parent, esm = false) {
+  const from = parent?.filename ? dirname(parent.filename) : process.cwd();
+  if (request.startsWith("node:") && builtins.has(request.slice(5))) return { builtin: request.slice(5) };
+  if (builtins.has(request)) return { builtin: request };
+  try {
+    return sys("resolve", { spec: request, from, esm });
+  } catch (e) {
+    if (e.code === "MODULE_NOT_FOUND") {
+      const stack = requireStack(parent);
+      e.message = `Cannot find module '${request}'` + (stack.length ? "\nRequire stack:\n- " + stack.join("\n- ") : "");
+      e.requireStack = stack;
+      delete e.errno;
+      delete e.syscall;
+    }
+    throw e;
+  }
+}
+
+Module._resolveFilename = function (request, parent) {
+  const r = resolveRequest(request, parent);
+  return r.builtin ? (request.startsWith("node:") ? request : r.builtin) : r.file;
+};
+
+Module._load = function (request, parent, isMain) {
+  const r = resolveRequest(request, parent);
+  if (r.builtin) return loadBuiltin(r.builtin);
+  return loadFile(r.file, r.format, parent, isMain);
+};
+
+export function loadFile(filename, format, parent, isMain) {
+  const cached = Module._cache[filename];
+  if (cached) {
+    if (parent && !parent.children.includes(cached)) parent.children.push(cached);
+    return cached.exports;
+  }
+  if (format === "module") {
+    const e = new Error(`require() of ES Module ${filename}${parent?.filename ? ` from ${parent.filename}` : ""} not supported.\nInstead change the require to a dynamic import() which is available in all CommonJS modules.`);
+    e.code = "ERR_REQUIRE_ESM";
+    throw e;
+  }
+  const module = new Module(filename, parent);
+  module.filename = filename;
+  if (isMain) {
+    process.mainModule = module;
+    module.id = ".";
+    mainModule = module;
+  }
+  Module._cache[filename] = module;
+  let ok = false;
+  try {
+    const dot = filename.lastIndexOf(".");
+    const ext = dot > filename.lastIndexOf("/") ? filename.slice(dot) : ".js";
+    (Module._extensions[ext] || Module._extensions[".js"])(module, filename);
+    ok = true;
+  } finally {
+    if (!ok) delete Module._cache[filename];
+  }
+  module.loaded = true;
+  return module.exports;
+}
+
+let mainModule;
+
+function requireFrom(module, id) {
+  return Module._load(id, module, false);
+}
+
+export function makeRequire(module) {
+  const require = (id) => module.require(id);
+  require.resolve = (request, options) => {
+    if (options?.paths) {
+      for (const p of options.paths) {
+        try {
+          const fake = new Module(p + "/index.js");
+          fake.filename = p + "/index.js";
+          return Module._resolveFilename(request, fake);
+        } catch {}
+      }
+    }
+    return Module._resolveFilename(request, module);
+  };
+  require.resolve.paths = (request) => (builtins.has(request) ? null : nodeModulePaths(module.path));
+  require.main = mainModule;
+  require.extensions = Module._extensions;
+  require.cache = Module._cache;
+  return require;
+}
+
+Module.createRequire = function createRequire(filename) {
+  let f = String(filename?.href ?? filename);
+  if (f.startsWith("file://")) f = decodeURIComponent(f.slice(7));
+  if (!f.startsWith("/")) {
+    const e = new TypeError(`The argument 'filename' must be a file URL object, file URL string, or absolute path string. Received '${f}'`);
+    e.code = "ERR_INVALID_ARG_VALUE";
+    throw e;
+  }
+  const m = new Module(f);
+  m.filename = f;
+  m.paths = nodeModulePaths(f.endsWith("/") ? f.slice(0, -1) : dirname(f));
+  return makeRequire(m);
+};
+
+/// `require` of a CommonJS file on behalf of an ES module (the loader's CJS wrapper).
+export function requireModule(filename) {
+  const format = sys("resolve", { spec: filename, from: "/", esm: false }).format;
+  return loadFile(filename, format === "module" ? "commonjs" : format, null, false);
+}
+
+/// Run `code` as the main CommonJS module `filename` (`-e` uses `[eval]`).
+export function runMainCjs(filename) {
+  return Module._load(filename, null, true);
+}
+
+export function evalScript(code, name = "[eval]") {
+  const module = new Module(name);
+  module.filename = process.cwd() + "/" + name;
+  module.paths = nodeModulePaths(process.cwd());
+  const require = makeRequire(module);
+  globalThis.require = require;
+  globalThis.module = module;
+  globalThis.exports = module.exports;
+  globalThis.__filename = name;
+  globalThis.__dirname = ".";
+  const [result, err] = core.evalContext(code, "file://" + process.cwd() + "/" + name);
+  if (err) throw err.thrown;
+  return result;
+}

@@ -1,0 +1,2 @@
+// `require("process")` inside bundled polyfills: the guest's process object.
+module.exports = require("./process.js").process;

@@ -1,0 +1,235 @@
+//! ES module loading over the VM's filesystem.
+//!
+//! `import` specifiers resolve through [`super::resolve`]; builtins load as small synthetic
+//! modules over the snapshot's builtin objects; CommonJS files imported from ESM load as a
+//! module that `require`s them, exporting `module.exports` as `default` plus the names a
+//! lexical scan finds (as Node's `cjs-module-lexer` does).
+
+use std::collections::BTreeSet;
+use std::rc::Rc;
+use std::sync::LazyLock;
+
+use deno_core::error::ModuleLoaderError;
+use deno_core::{
+    ModuleLoadResponse, ModuleLoader, ModuleSource, ModuleSourceCode, ModuleSpecifier, ModuleType,
+    RequestedModuleType, ResolutionKind,
+};
+use deno_error::JsErrorBox;
+use regex::Regex;
+
+use super::host::KernelHost;
+use super::ops::{Host as _, SysError};
+use super::resolve::{Format, Resolved};
+use crate::kernel::vfs::path;
+
+/// Loads guest ES modules from the VFS.
+pub struct VfsLoader {
+    host: Rc<KernelHost>,
+}
+
+impl VfsLoader {
+    /// A loader for the process `host` serves.
+    pub fn new(host: Rc<KernelHost>) -> VfsLoader {
+        VfsLoader { host }
+    }
+}
+
+fn err(e: SysError) -> ModuleLoaderError {
+    JsErrorBox::from_err(e).into()
+}
+
+fn url_for(r: Resolved) -> Result<ModuleSpecifier, ModuleLoaderError> {
+    match r {
+        Resolved::Builtin(n) => ModuleSpecifier::parse(&format!("node:{n}"))
+            .map_err(|e| JsErrorBox::generic(e.to_string()).into()),
+        Resolved::File(f) => ModuleSpecifier::from_file_path(&f)
+            .map_err(|_| JsErrorBox::generic(format!("bad module path {f}")).into()),
+    }
+}
+
+fn is_ident(s: &str) -> bool {
+    let mut c = s.chars();
+    c.next()
+        .is_some_and(|f| f.is_alphabetic() || f == '_' || f == '$')
+        && c.all(|x| x.is_alphanumeric() || x == '_' || x == '$')
+}
+
+/// Names a CommonJS module probably exports (`exports.x =`, `Object.defineProperty(exports,
+/// "x"`, `module.exports = { x, y: ... }`).
+pub fn cjs_export_names(src: &str) -> BTreeSet<String> {
+    static ASSIGN: LazyLock<Option<Regex>> = LazyLock::new(|| {
+        Regex::new(
+            r#"(?:^|[^.\w$])(?:module\.)?exports(?:\.([A-Za-z_$][\w$]*)|\[\s*["']([^"']+)["']\s*\])\s*="#,
+        )
+        .ok()
+    });
+    static DEFINE: LazyLock<Option<Regex>> = LazyLock::new(|| {
+        Regex::new(r#"Object\.defineProperty\(\s*(?:module\.)?exports\s*,\s*["']([^"']+)["']"#).ok()
+    });
+    static LITERAL: LazyLock<Option<Regex>> =
+        LazyLock::new(|| Regex::new(r"module\.exports\s*=\s*\{").ok());
+    let mut names = BTreeSet::new();
+    if let Some(re) = ASSIGN.as_ref() {
+        for c in re.captures_iter(src) {
+            if let Some(m) = c.get(1).or_else(|| c.get(2)) {
+                names.insert(m.as_str().to_owned());
+            }
+        }
+    }
+    if let Some(re) = DEFINE.as_ref() {
+        for c in re.captures_iter(src) {
+            if let Some(m) = c.get(1) {
+                names.insert(m.as_str().to_owned());
+            }
+        }
+    }
+    if let Some(re) = LITERAL.as_ref() {
+        for m in re.find_iter(src) {
+            // Keys at depth one of the object literal.
+            let body = &src[m.end()..];
+            let (mut depth, mut key, mut at_key) = (0i32, String::new(), true);
+            for ch in body.chars() {
+                match ch {
+                    '{' | '(' | '[' => {
+                        depth += 1;
+                        at_key = false;
+                    }
+                    '}' | ')' | ']' if depth == 0 => break,
+                    '}' | ')' | ']' => depth -= 1,
+                    ',' if depth == 0 => {
+                        if is_ident(key.trim()) {
+                            names.insert(key.trim().to_owned());
+                        }
+                        key.clear();
+                        at_key = true;
+                    }
+                    ':' if depth == 0 => {
+                        if at_key && is_ident(key.trim()) {
+                            names.insert(key.trim().to_owned());
+                        }
+                        key.clear();
+                        at_key = false;
+                    }
+                    c if at_key && depth == 0 => key.push(c),
+                    _ => {}
+                }
+            }
+            if at_key && is_ident(key.trim()) {
+                names.insert(key.trim().to_owned());
+            }
+        }
+    }
+    names.remove("default");
+    names.retain(|n| is_ident(n));
+    names
+}
+
+fn reexport(expr: &str, names: impl IntoIterator<Item = String>) -> String {
+    let mut src = format!("const __m = {expr};\nexport default __m;\n");
+    for n in names {
+        src.push_str(&format!("export const {n} = __m[{n:?}];\n"));
+    }
+    src
+}
+
+impl ModuleLoader for VfsLoader {
+    fn resolve(
+        &self,
+        specifier: &str,
+        referrer: &str,
+        _kind: ResolutionKind,
+    ) -> Result<ModuleSpecifier, ModuleLoaderError> {
+        let from_dir = match ModuleSpecifier::parse(referrer) {
+            Ok(u) if u.scheme() == "file" => path::parent(u.path()).to_owned(),
+            _ => self.host.proc.cwd(),
+        };
+        let spec = match ModuleSpecifier::parse(specifier) {
+            Ok(u) if u.scheme() == "file" => u.path().to_owned(),
+            _ => specifier.to_owned(),
+        };
+        url_for(self.host.resolve(&spec, &from_dir, true).map_err(err)?)
+    }
+
+    fn load(
+        &self,
+        spec: &ModuleSpecifier,
+        _referrer: Option<&ModuleSpecifier>,
+        _is_dyn_import: bool,
+        requested: RequestedModuleType,
+    ) -> ModuleLoadResponse {
+        ModuleLoadResponse::Sync(self.load_sync(spec, requested))
+    }
+}
+
+impl VfsLoader {
+    fn load_sync(
+        &self,
+        spec: &ModuleSpecifier,
+        requested: RequestedModuleType,
+    ) -> Result<ModuleSource, ModuleLoaderError> {
+        let source = |ty: ModuleType, code: String| {
+            ModuleSource::new(ty, ModuleSourceCode::String(code.into()), spec, None)
+        };
+        if spec.scheme() == "node" {
+            let name = spec.path();
+            let names = super::builtin_exports(name).unwrap_or_default();
+            let expr = format!("globalThis.__agentos.builtin({name:?})");
+            return Ok(source(
+                ModuleType::JavaScript,
+                reexport(
+                    &expr,
+                    names.into_iter().filter(|n| is_ident(n) && n != "default"),
+                ),
+            ));
+        }
+        let p = spec.path().to_owned();
+        let text = || -> Result<String, ModuleLoaderError> {
+            let bytes = self.host.read_file(&p).map_err(err)?;
+            Ok(String::from_utf8_lossy(&bytes).into_owned())
+        };
+        if requested == RequestedModuleType::Json {
+            return Ok(source(ModuleType::Json, text()?));
+        }
+        match self.host.format(&p) {
+            Format::Module => Ok(source(ModuleType::JavaScript, text()?)),
+            Format::Json => Err(JsErrorBox::type_error(format!(
+                "Module \"{spec}\" needs an import attribute of \"type: json\""
+            ))
+            .into()),
+            Format::Addon => Err(err(addon_error(&p))),
+            Format::CommonJs => {
+                let names = cjs_export_names(&text()?);
+                let expr = format!("globalThis.__agentos.requireModule({p:?})");
+                Ok(source(ModuleType::JavaScript, reexport(&expr, names)))
+            }
+        }
+    }
+}
+
+/// The error for loading a native addon.
+pub fn addon_error(p: &str) -> SysError {
+    let mut e = SysError::new(
+        "ERR_DLOPEN_FAILED",
+        format!("Cannot load native addon '{p}': native addons (.node) are not supported in the agentOS VM"),
+    );
+    e.path = Some(p.to_owned());
+    e
+}
+
+#[cfg(test)]
+mod tests {
+    #[test]
+    fn finds_cjs_exports() {
+        let src = r#"
+            "use strict";
+            Object.defineProperty(exports, "__esModule", { value: true });
+            exports.b = exports.a = void 0;
+            exports['c-d'] = 1;
+            module.exports.e = 2;
+            foo.exports.nope = 3;
+            module.exports = { f, g: 1, h() { return { i: 1 } }, j };
+        "#;
+        let n: Vec<_> = super::cjs_export_names(src).into_iter().collect();
+        assert_eq!(n, ["__esModule", "a", "b", "e", "f", "g", "h", "j"]);
+    }
+}
