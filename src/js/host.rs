@@ -1004,4 +1004,8 @@ impl Host for KernelHost {
     fn exit(&self, code: i32) {
         self.shared.set_exit(code);
     }
+
+    fn terminating(&self) -> bool {
+        self.shared.terminating() || self.proc.pending_fatal().is_some()
+    }
 }

@@ -137,8 +137,14 @@ impl ModuleLoader for VfsLoader {
         &self,
         specifier: &str,
         referrer: &str,
-        _kind: ResolutionKind,
+        kind: ResolutionKind,
     ) -> Result<ModuleSpecifier, ModuleLoaderError> {
+        // The main module's URL is ours (`[eval1]` has no file behind it).
+        if kind == ResolutionKind::MainModule {
+            if let Ok(u) = ModuleSpecifier::parse(specifier) {
+                return Ok(u);
+            }
+        }
         let from_dir = match ModuleSpecifier::parse(referrer) {
             Ok(u) if u.scheme() == "file" => path::parent(u.path()).to_owned(),
             _ => self.host.proc.cwd(),

@@ -115,6 +115,13 @@ impl Shared {
             .then(|| self.exit.load(Ordering::SeqCst))
     }
 
+    /// The guest's JS is being stopped (exit, kill or a bound).
+    fn terminating(&self) -> bool {
+        self.killed.load(Ordering::SeqCst)
+            || self.exited.load(Ordering::SeqCst)
+            || self.limit.load(Ordering::SeqCst) != 0
+    }
+
     fn now_ns(&self) -> u64 {
         self.epoch.elapsed().as_nanos() as u64 + 1
     }
@@ -537,14 +544,29 @@ impl std::fmt::Display for GuestError {
 
 fn guest_error(e: deno_core::error::CoreError) -> GuestError {
     match e {
-        deno_core::error::CoreError::Js(js) => GuestError(
-            js.stack
+        deno_core::error::CoreError::Js(js) => {
+            let stack = js
+                .stack
                 .clone()
                 .filter(|s| !s.is_empty())
-                .unwrap_or_else(|| js.exception_message.clone()),
-        ),
+                .unwrap_or_else(|| js.exception_message.clone());
+            GuestError(user_frames(&stack))
+        }
         other => GuestError(other.to_string()),
     }
+}
+
+/// A stack without the runtime's own frames (the bootstrap, deno_core), as Node hides its
+/// internals' frames from users' traces too.
+fn user_frames(stack: &str) -> String {
+    stack
+        .lines()
+        .filter(|l| {
+            let t = l.trim_start();
+            !(t.starts_with("at ") && (t.contains("ext:") || t.contains("[agentos:")))
+        })
+        .collect::<Vec<_>>()
+        .join("\n")
 }
 
 async fn run_program(js: &mut JsRuntime, host: &KernelHost) -> Result<i32, GuestError> {

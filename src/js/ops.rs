@@ -120,6 +120,17 @@ pub trait Host {
     fn now(&self) -> f64;
     /// The process is exiting with `code` (its JS is being terminated).
     fn exit(&self, code: i32);
+    /// The guest's JS is being terminated (exit, a signal, a bound): calls must not fail,
+    /// since V8 cannot build an error object any more.
+    fn terminating(&self) -> bool;
+}
+
+/// `r`, or a harmless default once the guest is being terminated.
+fn settle<T: Default>(host: &HostRef, r: SysResult<T>) -> SysResult<T> {
+    match r {
+        Err(_) if host.terminating() => Ok(T::default()),
+        r => r,
+    }
 }
 
 /// The host as stored in the op state.
@@ -140,7 +151,8 @@ fn op_sys(
     #[string] name: &str,
     #[serde] args: serde_json::Value,
 ) -> Result<serde_json::Value, SysError> {
-    host(state).sys(name, args)
+    let h = host(state);
+    settle(&h, h.sys(name, args))
 }
 
 #[op2(async)]
@@ -151,7 +163,8 @@ async fn op_sys_async(
     #[serde] args: serde_json::Value,
 ) -> Result<serde_json::Value, SysError> {
     let h = host(&state.borrow());
-    h.sys_async(name, args).await
+    let r = h.sys_async(name, args).await;
+    settle(&h, r)
 }
 
 #[op2(fast)]
@@ -161,7 +174,8 @@ fn op_fd_read(
     #[buffer] buf: &mut [u8],
     position: f64,
 ) -> Result<u32, SysError> {
-    host(state).read(fd, buf, pos(position)).map(|n| n as u32)
+    let h = host(state);
+    settle(&h, h.read(fd, buf, pos(position)).map(|n| n as u32))
 }
 
 #[op2(async)]
@@ -172,7 +186,8 @@ async fn op_fd_read_async(
     #[smi] max: u32,
 ) -> Result<Option<ToJsBuffer>, SysError> {
     let h = host(&state.borrow());
-    Ok(h.read_async(fd, max as usize).await?.map(ToJsBuffer::from))
+    let r = h.read_async(fd, max as usize).await;
+    Ok(settle(&h, r)?.map(ToJsBuffer::from))
 }
 
 #[op2(fast)]
@@ -182,7 +197,8 @@ fn op_fd_write(
     #[buffer] data: &[u8],
     position: f64,
 ) -> Result<u32, SysError> {
-    host(state).write(fd, data, pos(position)).map(|n| n as u32)
+    let h = host(state);
+    settle(&h, h.write(fd, data, pos(position)).map(|n| n as u32))
 }
 
 #[op2(async)]
@@ -192,13 +208,15 @@ async fn op_fd_write_async(
     #[buffer] data: JsBuffer,
 ) -> Result<(), SysError> {
     let h = host(&state.borrow());
-    h.write_async(fd, data.to_vec()).await
+    let r = h.write_async(fd, data.to_vec()).await;
+    settle(&h, r)
 }
 
 #[op2]
 #[buffer]
 fn op_read_file(state: &mut OpState, #[string] path: &str) -> Result<Vec<u8>, SysError> {
-    host(state).read_file(path)
+    let h = host(state);
+    settle(&h, h.read_file(path))
 }
 
 #[op2(fast)]
@@ -209,7 +227,8 @@ fn op_write_file(
     #[string] flag: &str,
     mode: u32,
 ) -> Result<(), SysError> {
-    host(state).write_file(path, data, flag, mode)
+    let h = host(state);
+    settle(&h, h.write_file(path, data, flag, mode))
 }
 
 #[op2]
@@ -220,7 +239,8 @@ fn op_digest(
     #[buffer] key: Option<JsBuffer>,
     #[buffer] data: &[u8],
 ) -> Result<Vec<u8>, SysError> {
-    host(state).digest(alg, key.as_deref(), data)
+    let h = host(state);
+    settle(&h, h.digest(alg, key.as_deref(), data))
 }
 
 #[op2(fast)]
