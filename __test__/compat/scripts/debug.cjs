@@ -1,0 +1,10 @@
+process.env.DEBUG_HIDE_DATE = "1";
+process.env.DEBUG_COLORS = "0";
+const util = require("util");
+const createDebug = require("debug");
+createDebug.log = (...args) => console.log(util.format(...args));
+createDebug.enable("app:*,-app:quiet");
+const log = createDebug("app:main");
+log("hello %s %d %o", "world", 42, { a: [1, 2] });
+console.log(log.enabled, createDebug("app:quiet").enabled, createDebug("other").enabled);
+createDebug("app:ext").extend("sub")("extended %j", { k: 1 });
