@@ -294,3 +294,19 @@ describe("coexistence with the host's V8", () => {
     expect(out).toBe("linux\n");
   }, 30_000);
 });
+
+describe("uncaught errors", () => {
+  it("uncaughtException listeners receive errors from timers, ticks and rejections", async () => {
+    const r = await vm.exec(
+      `node -e 'process.on("uncaughtException", (e, origin) => console.log("caught", e.message, origin)); setTimeout(() => { throw new Error("t") }, 20); process.nextTick(() => { throw new Error("n") }); Promise.reject(new Error("p")); setTimeout(() => console.log("still running"), 40)'`,
+    );
+    expect(r.stderr).toBe("");
+    expect(r.stdout).toBe("caught n uncaughtException\ncaught p unhandledRejection\ncaught t uncaughtException\nstill running\n");
+    expect(r.exitCode).toBe(0);
+  });
+
+  it("unhandledRejection listeners keep the process alive", async () => {
+    const r = await vm.exec(`node -e 'process.on("unhandledRejection", (e) => console.log("rejected", e)); Promise.reject(42)'`);
+    expect(r).toMatchObject({ exitCode: 0, stdout: "rejected 42\n" });
+  });
+});

@@ -2,9 +2,9 @@
 // Every builtin module is instantiated here, so `require("fs")` in a guest costs a map lookup.
 // Per-process state (argv, env, stdio) is filled in by `__agentos.main()` when a process starts.
 
-import * as G from "./internal/globals.js";
+import "./internal/early.js";
 import { core, sys, readSync } from "./internal/sys.js";
-import { process, init as initProcess, emitExit } from "./internal/process.js";
+import { process, init as initProcess, emitExit, setUncaught } from "./internal/process.js";
 import { makeWriteStream, makeReadStream } from "./internal/stdio.js";
 import * as timers from "./internal/timers.js";
 import { makeConsole } from "./internal/console.js";
@@ -13,7 +13,6 @@ import { builtins } from "./builtins.js";
 import { Buffer } from "buffer";
 import * as web from "./web.js";
 
-G.install(globalThis);
 web.install(globalThis);
 
 for (const [name, factory] of Object.entries(builtins)) defineBuiltin(name, factory);
@@ -49,12 +48,26 @@ for (const [name, make] of [
   });
 }
 
+// An exception nothing caught (a timer, a microtask, a tick): `uncaughtException` listeners get
+// it; without any, the process reports it and exits 1 (the event loop ends with the error).
+function uncaught(err, origin = "uncaughtException") {
+  if (process.listenerCount("uncaughtException") > 0) {
+    process.emit("uncaughtException", err, origin);
+    return true;
+  }
+  return false;
+}
+core.setReportExceptionCallback((err) => {
+  if (!uncaught(err)) core.reportUnhandledException(err);
+});
+setUncaught(uncaught);
+
 core.setUnhandledPromiseRejectionHandler((promise, reason) => {
   if (process.listenerCount("unhandledRejection") > 0) {
     process.emit("unhandledRejection", reason, promise);
     return true;
   }
-  return false;
+  return uncaught(reason, "unhandledRejection");
 });
 
 function readStdinSync() {

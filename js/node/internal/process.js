@@ -9,11 +9,26 @@ export const process = new EventEmitter();
 const nextTickQueue = [];
 let tickScheduled = false;
 
+let uncaught = () => false;
+/// How an exception thrown by a tick callback is reported (set by bootstrap.js).
+export function setUncaught(f) {
+  uncaught = f;
+}
+
 function runNextTicks() {
   // Drain process.nextTick callbacks, with microtasks after each (Node's order).
   while (nextTickQueue.length) {
     const [fn, args] = nextTickQueue.shift();
-    fn(...args);
+    try {
+      fn(...args);
+    } catch (e) {
+      if (!uncaught(e)) {
+        nextTickQueue.length = 0;
+        core.setHasTickScheduled(false);
+        tickScheduled = false;
+        throw e;
+      }
+    }
     core.runMicrotasks();
   }
   core.setHasTickScheduled(false);
