@@ -26,6 +26,8 @@ interface Case {
   packages?: string[];
   /** Milliseconds (debug builds run JS slowly). */
   timeout?: number;
+  /** A module-system case over several packages, not counted as a package. */
+  interop?: boolean;
 }
 
 const CASES: Case[] = [
@@ -65,6 +67,19 @@ const CASES: Case[] = [
   { name: "dayjs", script: "dayjs.cjs" },
   { name: "validator", script: "validator.cjs" },
   { name: "mustache", script: "mustache.cjs" },
+  {
+    name: "ESM importing CommonJS packages",
+    script: "esm-interop.mjs",
+    packages: ["semver", "ejs", "rxjs", "typescript", "lodash", "yaml", "handlebars", "ajv", "commander", "minimist", "ms"],
+    timeout: 90_000,
+    interop: true,
+  },
+  {
+    name: "CommonJS requiring ES modules",
+    script: "cjs-interop.cjs",
+    packages: ["mime", "date-fns", "semver", "yaml", "marked", "lodash"],
+    interop: true,
+  },
 ];
 
 /** Cases that do not pass yet, with the reason (run as `it.fails`). */
@@ -130,8 +145,12 @@ beforeAll(async () => {
 afterAll(async () => {
   await vm?.dispose();
   if (hostDir) rmSync(hostDir, { recursive: true, force: true });
-  const total = CASES.length;
-  const lines = [`compat: ${passed.size}/${total} packages pass`];
+  const packages = CASES.filter((c) => !c.interop);
+  const interop = CASES.filter((c) => c.interop);
+  const lines = [
+    `compat: ${packages.filter((c) => passed.has(c.name)).length}/${packages.length} packages pass` +
+      ` (module interop cases: ${interop.filter((c) => passed.has(c.name)).length}/${interop.length})`,
+  ];
   for (const [name, why] of failed) lines.push(`  FAIL ${name}: ${why}`);
   console.log(lines.join("\n"));
 });

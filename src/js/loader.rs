@@ -18,7 +18,7 @@ use deno_error::JsErrorBox;
 use regex::Regex;
 
 use super::host::KernelHost;
-use super::ops::{Host as _, SysError};
+use super::ops::SysError;
 use super::resolve::{Format, Resolved};
 use crate::kernel::vfs::path;
 
@@ -124,6 +124,46 @@ pub fn cjs_export_names(src: &str) -> BTreeSet<String> {
     names
 }
 
+/// What a CommonJS module re-exports wholesale (`module.exports = require("x")`,
+/// `__exportStar(require("x"), exports)`, `__export(require("x"))`, `...require("x")` in an
+/// exported literal, Babel's `Object.keys(_x).forEach(...)` over `var _x = require("x")`), as
+/// Node's `cjs-module-lexer` finds them.
+pub fn cjs_reexports(src: &str) -> Vec<String> {
+    static DIRECT: LazyLock<Option<Regex>> = LazyLock::new(|| {
+        Regex::new(
+            r#"(?:module\.exports\s*=\s*|__exportStar\(\s*|__export\(\s*|__reExport\(\s*[\w$.]+\s*,\s*|\.\.\.\s*)require\(\s*["']([^"']+)["']\s*\)"#,
+        )
+        .ok()
+    });
+    static KEYS: LazyLock<Option<Regex>> =
+        LazyLock::new(|| Regex::new(r"Object\.keys\(\s*([A-Za-z_$][\w$]*)\s*\)\.forEach\(").ok());
+    let mut out = Vec::new();
+    if let Some(re) = DIRECT.as_ref() {
+        for c in re.captures_iter(src) {
+            if let Some(m) = c.get(1) {
+                out.push(m.as_str().to_owned());
+            }
+        }
+    }
+    if let Some(re) = KEYS.as_ref() {
+        for c in re.captures_iter(src) {
+            let Some(id) = c.get(1) else { continue };
+            let pat = format!(
+                r#"[^\w$.]{}\s*=\s*(?:[\w$]*[Ii]nterop[\w$]*\()?require\(\s*["']([^"']+)["']\s*\)"#,
+                regex::escape(id.as_str())
+            );
+            if let Some(m) = Regex::new(&pat)
+                .ok()
+                .and_then(|r| r.captures(src))
+                .and_then(|c| c.get(1))
+            {
+                out.push(m.as_str().to_owned());
+            }
+        }
+    }
+    out
+}
+
 fn reexport(expr: &str, names: impl IntoIterator<Item = String>) -> String {
     let mut src = format!("const __m = {expr};\nexport default __m;\n");
     for n in names {
@@ -190,7 +230,7 @@ impl VfsLoader {
         }
         let p = spec.path().to_owned();
         let text = || -> Result<String, ModuleLoaderError> {
-            let bytes = self.host.read_file(&p).map_err(err)?;
+            let bytes = self.host.read_module(&p).map_err(err)?;
             Ok(String::from_utf8_lossy(&bytes).into_owned())
         };
         if requested == RequestedModuleType::Json {
@@ -204,9 +244,45 @@ impl VfsLoader {
             .into()),
             Format::Addon => Err(err(addon_error(&p))),
             Format::CommonJs => {
-                let names = cjs_export_names(&text()?);
+                let mut names = BTreeSet::new();
+                let mut seen = BTreeSet::new();
+                self.cjs_names(&p, &text()?, &mut names, &mut seen);
+                names.remove("default");
                 let expr = format!("globalThis.__agentos.requireModule({p:?})");
                 Ok(source(ModuleType::JavaScript, reexport(&expr, names)))
+            }
+        }
+    }
+}
+
+impl VfsLoader {
+    /// The names CommonJS file `p` (with source `src`) exports, following its re-exports.
+    fn cjs_names(
+        &self,
+        p: &str,
+        src: &str,
+        names: &mut BTreeSet<String>,
+        seen: &mut BTreeSet<String>,
+    ) {
+        if !seen.insert(p.to_owned()) || seen.len() > 64 {
+            return;
+        }
+        names.extend(cjs_export_names(src));
+        for spec in cjs_reexports(src) {
+            match self.host.resolve(&spec, path::parent(p), false) {
+                Ok(Resolved::Builtin(b)) => names.extend(
+                    super::builtin_exports(&b)
+                        .unwrap_or_default()
+                        .into_iter()
+                        .filter(|n| is_ident(n)),
+                ),
+                Ok(Resolved::File(f)) if self.host.format(&f) == Format::CommonJs => {
+                    if let Ok(bytes) = self.host.read_module(&f) {
+                        let src = String::from_utf8_lossy(&bytes).into_owned();
+                        self.cjs_names(&f, &src, names, seen);
+                    }
+                }
+                _ => {}
             }
         }
     }
@@ -237,5 +313,23 @@ mod tests {
         "#;
         let n: Vec<_> = super::cjs_export_names(src).into_iter().collect();
         assert_eq!(n, ["__esModule", "a", "b", "e", "f", "g", "h", "j"]);
+    }
+
+    #[test]
+    fn finds_cjs_reexports() {
+        let src = r#"
+            module.exports = require("./a");
+            __exportStar(require("./b"), exports);
+            tslib_1.__exportStar(require('./c'), exports);
+            __export(require("./d"));
+            module.exports = { x, ...require("./e") };
+            var _f = _interopRequireWildcard(require("./f"));
+            Object.keys(_f).forEach(function (key) { exports[key] = _f[key]; });
+            const g = require("./g");
+        "#;
+        assert_eq!(
+            super::cjs_reexports(src),
+            ["./a", "./b", "./c", "./d", "./e", "./f"]
+        );
     }
 }

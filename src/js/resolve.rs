@@ -5,6 +5,10 @@
 //! One implementation serves `require` (conditions `require`, `node`, `default`) and `import`
 //! (`import`, `node`, `default`).
 
+use std::future::Future;
+use std::sync::Arc;
+use std::task::{Context, Poll, Wake, Waker};
+
 use serde_json::Value;
 
 use super::host::KernelHost;
@@ -67,11 +71,59 @@ fn not_found(spec: &str, from: &str, esm: bool) -> SysError {
     }
 }
 
+/// Run `f` to completion on this thread, parking while it is pending.
+///
+/// Unlike `futures::executor::block_on` (which panics when nested) this may run inside another
+/// executor: resolving and loading modules also happens inside deno_core's own `block_on`, when
+/// `require()` loads an ES module graph synchronously (`op_import_sync`).
+fn block_nested<F: Future>(f: F) -> F::Output {
+    struct Unpark(std::thread::Thread);
+    impl Wake for Unpark {
+        fn wake(self: Arc<Self>) {
+            self.0.unpark();
+        }
+        fn wake_by_ref(self: &Arc<Self>) {
+            self.0.unpark();
+        }
+    }
+    let waker = Waker::from(Arc::new(Unpark(std::thread::current())));
+    let mut cx = Context::from_waker(&waker);
+    let mut f = std::pin::pin!(f);
+    loop {
+        if let Poll::Ready(v) = f.as_mut().poll(&mut cx) {
+            return v;
+        }
+        std::thread::park();
+    }
+}
+
 impl KernelHost {
+    /// Wait for a filesystem operation of module resolution or loading (`None`: a fatal signal
+    /// came first).
+    fn vfs_wait<F: Future>(&self, f: F) -> Option<F::Output> {
+        let proc = self.proc.clone();
+        block_nested(async move {
+            tokio::select! {
+                biased;
+                r = f => Some(r),
+                _ = proc.fatal_signal() => None,
+            }
+        })
+    }
+
+    /// The content of module file `p` (for the ES module loader).
+    pub(super) fn read_module(&self, p: &str) -> SysResult<Vec<u8>> {
+        let vfs = self.kernel.vfs().clone();
+        match self.vfs_wait(vfs.read_file(crate::kernel::vfs::Cred::USER, p)) {
+            Some(Ok(b)) => Ok(b.to_vec()),
+            Some(Err(e)) => Err(super::host::sys_err(e)),
+            None => Err(SysError::new("EINTR", format!("EINTR: interrupted, open '{p}'"))),
+        }
+    }
+
     fn kind(&self, p: &str) -> Option<FileType> {
         let vfs = self.kernel.vfs().clone();
-        self.block(vfs.stat(crate::kernel::vfs::Cred::USER, p, true))
-            .ok()?
+        self.vfs_wait(vfs.stat(crate::kernel::vfs::Cred::USER, p, true))?
             .ok()
             .map(|s| s.file_type)
     }
@@ -82,8 +134,7 @@ impl KernelHost {
 
     fn real(&self, p: &str) -> String {
         let vfs = self.kernel.vfs().clone();
-        self.block(vfs.realpath(crate::kernel::vfs::Cred::USER, p))
-            .ok()
+        self.vfs_wait(vfs.realpath(crate::kernel::vfs::Cred::USER, p))
             .and_then(Result::ok)
             .unwrap_or_else(|| p.to_owned())
     }
@@ -96,8 +147,7 @@ impl KernelHost {
         let p = path::join(dir, "package.json");
         let vfs = self.kernel.vfs().clone();
         let v = self
-            .block(vfs.read_file(crate::kernel::vfs::Cred::USER, &p))
-            .ok()
+            .vfs_wait(vfs.read_file(crate::kernel::vfs::Cred::USER, &p))
             .and_then(Result::ok)
             .and_then(|b| serde_json::from_slice::<Value>(&b).ok());
         self.pkg_cache

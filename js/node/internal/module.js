@@ -166,11 +166,7 @@ export function loadFile(filename, format, parent, isMain) {
     if (parent && !parent.children.includes(cached)) parent.children.push(cached);
     return cached.exports;
   }
-  if (format === "module") {
-    const e = new Error(`require() of ES Module ${filename}${parent?.filename ? ` from ${parent.filename}` : ""} not supported.\nInstead change the require to a dynamic import() which is available in all CommonJS modules.`);
-    e.code = "ERR_REQUIRE_ESM";
-    throw e;
-  }
+  if (format === "module") return requireEsm(filename, parent);
   const module = new Module(filename, parent);
   module.filename = filename;
   if (isMain) {
@@ -193,6 +189,27 @@ export function loadFile(filename, format, parent, isMain) {
 }
 
 let mainModule;
+
+/// `require()` of an ES module (Node 22.12+): loaded and evaluated synchronously; its namespace
+/// is the result. A module with top-level `await` cannot be required.
+function requireEsm(filename, parent) {
+  const module = new Module(filename, parent);
+  module.filename = filename;
+  Module._cache[filename] = module;
+  try {
+    module.exports = core.ops.op_import_sync("file://" + encodeURI(filename));
+  } catch (e) {
+    delete Module._cache[filename];
+    if (e && typeof e.message === "string" && /top-level await|async module/i.test(e.message)) {
+      const err = new Error(`require() cannot be used on an ESM graph with top-level await. Use import() instead. To see where the top-level await comes from, use --experimental-print-required-tla.\n  From ${parent?.filename ?? "[eval]"}\n  Requiring ${filename}`);
+      err.code = "ERR_REQUIRE_ASYNC_MODULE";
+      throw err;
+    }
+    throw e;
+  }
+  module.loaded = true;
+  return module.exports;
+}
 
 function requireFrom(module, id) {
   return Module._load(id, module, false);
