@@ -75,7 +75,13 @@ fn errno_err(e: Errno, syscall: &'static str) -> SysError {
 }
 
 impl SysError {
+    /// The same error reported for another system call (in `syscall` and in the message).
     fn with_syscall(mut self, s: &str) -> SysError {
+        if let Some(old) = &self.syscall {
+            self.message = self
+                .message
+                .replacen(&format!(", {old} '"), &format!(", {s} '"), 1);
+        }
         self.syscall = Some(s.to_owned());
         self
     }
@@ -335,7 +341,11 @@ impl KernelHost {
             cur.push_str(part);
             match self.block(vfs.stat(self.cred(), &cur, true))? {
                 Ok(st) if st.file_type == FileType::Dir => continue,
-                Ok(_) => return Err(sys_err(Error::errno(Errno::EEXIST, "mkdir", &p))),
+                // A file in the way: EEXIST if it is the directory asked for, else ENOTDIR.
+                Ok(_) if cur == p.trim_end_matches('/') => {
+                    return Err(sys_err(Error::errno(Errno::EEXIST, "mkdir", &p)))
+                }
+                Ok(_) => return Err(sys_err(Error::errno(Errno::ENOTDIR, "mkdir", &p))),
                 Err(_) => {
                     self.vfs(vfs.mkdir(self.cred(), &cur, mode))?;
                     first.get_or_insert_with(|| cur.clone());
@@ -528,8 +538,12 @@ impl KernelHost {
                 .cloned()
                 .unwrap_or(json!("pipe")),
         ]);
-        let started = self.spawn(&a)?;
-        if started.get("error").is_some() {
+        let mut started = self.spawn(&a)?;
+        if let Some(err) = started.get_mut("error") {
+            let file = args["argv"][0].as_str().unwrap_or("").to_owned();
+            let code = err["code"].as_str().unwrap_or("").to_owned();
+            err["syscall"] = json!(format!("spawnSync {file}"));
+            err["message"] = json!(format!("spawnSync {file} {code}"));
             return Ok(started);
         }
         let pid = started["pid"].as_i64().unwrap_or(0) as u32;
@@ -568,16 +582,25 @@ impl KernelHost {
                     drop(w);
                 }
             };
-            let drain = |f: Option<Arc<OpenFile>>| async move {
+            let pid = child.pid;
+            let killer = kernel.clone();
+            // Past maxBuffer the child is killed, as Node's spawnSync does.
+            let drain = |f: Option<Arc<OpenFile>>| {
+                let killer = killer.clone();
+                async move {
                 let mut out = Vec::new();
                 let mut over = false;
                 if let Some(f) = f {
                     loop {
                         match f.read(64 * 1024).await {
                             Ok(b) if !b.is_empty() => {
+                                if over {
+                                    continue;
+                                }
                                 if out.len() + b.len() > max {
                                     over = true;
                                     out.extend_from_slice(&b[..max.saturating_sub(out.len())]);
+                                    let _ = killer.procs().kill(pid as i64, kill_signal);
                                 } else {
                                     out.extend_from_slice(&b);
                                 }
@@ -587,6 +610,7 @@ impl KernelHost {
                     }
                 }
                 (out, over)
+                }
             };
             let wait = async {
                 match timeout {
@@ -654,8 +678,31 @@ impl KernelHost {
     }
 }
 
-impl Host for KernelHost {
-    fn sys(&self, name: &str, a: Value) -> SysResult<Value> {
+impl KernelHost {
+    /// Put an error back in the caller's terms: a relative path argument is reported as given
+    /// (`open 'a.txt'`), not as the absolute path the kernel worked on (as Node does).
+    fn as_given(&self, mut e: SysError, a: &Value, path_keys: &[&str], dest_keys: &[&str]) -> SysError {
+        let fix = |slot: &mut Option<String>, msg: &mut String, keys: &[&str]| {
+            for k in keys {
+                let Some(orig) = a.get(*k).and_then(Value::as_str) else {
+                    continue;
+                };
+                let Ok(abs) = self.abs(orig) else { continue };
+                if orig != abs && slot.as_deref() == Some(abs.as_str()) {
+                    *msg = msg.replacen(&format!("'{abs}'"), &format!("'{orig}'"), 1);
+                    *slot = Some(orig.to_owned());
+                    return;
+                }
+            }
+        };
+        fix(&mut e.path, &mut e.message, path_keys);
+        fix(&mut e.dest, &mut e.message, dest_keys);
+        e
+    }
+
+    /// A synchronous system call (`a` as JSON), before errors are put in the caller's terms.
+    fn sys_call(&self, name: &str, a: &Value) -> SysResult<Value> {
+        let a = a.clone();
         let vfs = self.kernel.vfs().clone();
         let cred = self.cred();
         match name {
@@ -694,7 +741,14 @@ impl Host for KernelHost {
                         "birthtimeMs": 0 })),
                 }
             }
-            "open" => self.open(&a),
+            "open" => self.open(&a).map_err(|e| {
+                // The kernel's path lookup reports `stat`; Node reports the open.
+                if e.syscall.is_some() && e.errno != 0 {
+                    e.with_syscall("open")
+                } else {
+                    e
+                }
+            }),
             "close" => {
                 let fd = arg_i64(&a, "fd").unwrap_or(-1) as i32;
                 self.fds
@@ -759,8 +813,13 @@ impl Host for KernelHost {
                         &to,
                     )));
                 }
-                let data = self.vfs(vfs.read_file(cred, &from))?;
-                self.vfs(vfs.write_file(cred, &to, data))?;
+                // Node reports both paths whichever side failed.
+                let both = |e: Error| match e.errno_value() {
+                    Some(n) => sys_err(Error::errno2(n, "copyfile", &from, &to)),
+                    None => sys_err(e),
+                };
+                let data = self.block(vfs.read_file(cred, &from))?.map_err(both)?;
+                self.block(vfs.write_file(cred, &to, data))?.map_err(both)?;
                 Ok(Value::Null)
             }
             "cp" => {
@@ -780,6 +839,13 @@ impl Host for KernelHost {
                 let to = self.path_arg(&a, "to")?;
                 self.vfs(vfs.link(cred, &from, &to))?;
                 Ok(Value::Null)
+            }
+            "fdpath" => {
+                let fd = arg_i64(&a, "fd").unwrap_or(-1) as i32;
+                match self.file(fd).map_err(|e| e.with_syscall("fstat"))?.obj() {
+                    FileObj::File { path, .. } => Ok(json!(path)),
+                    _ => Ok(Value::Null),
+                }
             }
             "readlink" => {
                 let p = self.path_arg(&a, "path")?;
@@ -863,7 +929,7 @@ impl Host for KernelHost {
         }
     }
 
-    fn sys_async(&self, name: String, a: Value) -> LocalFut<SysResult<Value>> {
+    fn sys_call_async(&self, name: String, a: Value) -> LocalFut<SysResult<Value>> {
         match name.as_str() {
             "wait" => {
                 let pid = arg_i64(&a, "pid").unwrap_or(0) as u32;
@@ -886,10 +952,26 @@ impl Host for KernelHost {
                 })
             }
             _ => {
+                use super::ops::Host as _;
                 let r = self.sys(&name, a);
                 Box::pin(async move { r })
             }
         }
+    }
+}
+
+impl Host for KernelHost {
+    fn sys(&self, name: &str, a: Value) -> SysResult<Value> {
+        // realpath reports the absolute path it failed on (`lstat '/home/user/x'`), as Node does.
+        if name == "realpath" {
+            return self.sys_call(name, &a);
+        }
+        self.sys_call(name, &a)
+            .map_err(|e| self.as_given(e, &a, &["path", "from"], &["to", "path"]))
+    }
+
+    fn sys_async(&self, name: String, a: Value) -> LocalFut<SysResult<Value>> {
+        self.sys_call_async(name, a)
     }
 
     fn read(&self, fd: i32, buf: &mut [u8], pos: Option<u64>) -> SysResult<usize> {
@@ -955,16 +1037,16 @@ impl Host for KernelHost {
         })
     }
 
-    fn read_file(&self, p: &str) -> SysResult<Vec<u8>> {
-        let p = self.abs(p)?;
+    fn read_file(&self, given: &str) -> SysResult<Vec<u8>> {
+        let p = self.abs(given)?;
         let b = self
             .vfs(self.kernel.vfs().read_file(self.cred(), &p))
-            .map_err(|e| e.with_syscall("open"))?;
+            .map_err(|e| self.as_given(e.with_syscall("open"), &json!({ "path": given }), &["path"], &[]))?;
         Ok(b.to_vec())
     }
 
-    fn write_file(&self, p: &str, data: &[u8], flag: &str, mode: u32) -> SysResult<()> {
-        let p = self.abs(p)?;
+    fn write_file(&self, given: &str, data: &[u8], flag: &str, mode: u32) -> SysResult<()> {
+        let p = self.abs(given)?;
         let append = flag.starts_with('a');
         let opts = WriteOpts {
             pos: if append {
@@ -980,7 +1062,7 @@ impl Host for KernelHost {
                 .vfs()
                 .write(self.cred(), &p, Bytes::copy_from_slice(data), opts),
         )
-        .map_err(|e| e.with_syscall("open"))?;
+        .map_err(|e| self.as_given(e.with_syscall("open"), &json!({ "path": given }), &["path"], &[]))?;
         Ok(())
     }
 
