@@ -1,1 +1,3 @@
-export default globalThis.console;
+// `console`: the global console itself (with .Console), as in Node.
+import { globalConsole } from "./internal/console.js";
+export default globalConsole;

@@ -1,2 +1,3 @@
-// Placeholder: to be written.
-export default {};
+// `stream/promises`: pipeline and finished returning promises (readable-stream's own).
+import * as stream from "./stream.js";
+export default stream.promises;

@@ -1,2 +1,520 @@
-// Builtins that arrive with later work (networking) or cannot exist in the VM.
-export default {};
+// Builtins that arrive with later work (networking) or cannot exist in the VM. They load, keep
+// their constants and pure helpers (http.STATUS_CODES, net.isIP...), and their operations throw
+// ERR_NOT_SUPPORTED. Pure-JS ones are real: diagnostics_channel, punycode, stream/consumers,
+// v8 (heap statistics, serialize/deserialize), domain (minimal), constants, sys.
+
+import punycode from "punycode/";
+import { EventEmitter } from "./events.js";
+import { core } from "./internal/sys.js";
+import util from "./util.js";
+import os from "./os.js";
+import { Blob } from "./web.js";
+import { fixNames } from "./internal/names.js";
+
+function notSupported(what, why = "networking is not available in the agentOS VM yet") {
+  const e = new Error(`${what} is not supported: ${why}`);
+  e.code = "ERR_NOT_SUPPORTED";
+  return e;
+}
+
+// A function (or class: `new` works the same) that throws when used.
+function unsupported(mod, name, why) {
+  const f = {
+    [name]: function () {
+      throw notSupported(`${mod}.${name}()`, why);
+    },
+  }[name];
+  return f;
+}
+
+function stubs(mod, names, why) {
+  const o = {};
+  for (const n of names) o[n] = unsupported(mod, n, why);
+  return o;
+}
+
+const METHODS = ["ACL","BIND","CHECKOUT","CONNECT","COPY","DELETE","GET","HEAD","LINK","LOCK","M-SEARCH","MERGE","MKACTIVITY","MKCALENDAR","MKCOL","MOVE","NOTIFY","OPTIONS","PATCH","POST","PROPFIND","PROPPATCH","PURGE","PUT","QUERY","REBIND","REPORT","SEARCH","SOURCE","SUBSCRIBE","TRACE","UNBIND","UNLINK","UNLOCK","UNSUBSCRIBE"];
+const STATUS_CODES = {"100":"Continue","101":"Switching Protocols","102":"Processing","103":"Early Hints","200":"OK","201":"Created","202":"Accepted","203":"Non-Authoritative Information","204":"No Content","205":"Reset Content","206":"Partial Content","207":"Multi-Status","208":"Already Reported","226":"IM Used","300":"Multiple Choices","301":"Moved Permanently","302":"Found","303":"See Other","304":"Not Modified","305":"Use Proxy","307":"Temporary Redirect","308":"Permanent Redirect","400":"Bad Request","401":"Unauthorized","402":"Payment Required","403":"Forbidden","404":"Not Found","405":"Method Not Allowed","406":"Not Acceptable","407":"Proxy Authentication Required","408":"Request Timeout","409":"Conflict","410":"Gone","411":"Length Required","412":"Precondition Failed","413":"Payload Too Large","414":"URI Too Long","415":"Unsupported Media Type","416":"Range Not Satisfiable","417":"Expectation Failed","418":"I'm a Teapot","421":"Misdirected Request","422":"Unprocessable Entity","423":"Locked","424":"Failed Dependency","425":"Too Early","426":"Upgrade Required","428":"Precondition Required","429":"Too Many Requests","431":"Request Header Fields Too Large","451":"Unavailable For Legal Reasons","500":"Internal Server Error","501":"Not Implemented","502":"Bad Gateway","503":"Service Unavailable","504":"Gateway Timeout","505":"HTTP Version Not Supported","506":"Variant Also Negotiates","507":"Insufficient Storage","508":"Loop Detected","509":"Bandwidth Limit Exceeded","510":"Not Extended","511":"Network Authentication Required"};
+
+// --- net (address helpers are real) -----------------------------------------------------------
+
+const v4Seg = "(?:25[0-5]|2[0-4][0-9]|1[0-9][0-9]|[1-9][0-9]|[0-9])";
+const v4Str = `(?:${v4Seg}\\.){3}${v4Seg}`;
+const IPv4Reg = new RegExp(`^${v4Str}$`);
+const v6Seg = "(?:[0-9a-fA-F]{1,4})";
+const IPv6Reg = new RegExp(
+  "^(?:" +
+    `(?:${v6Seg}:){7}(?:${v6Seg}|:)|` +
+    `(?:${v6Seg}:){6}(?:${v4Str}|:${v6Seg}|:)|` +
+    `(?:${v6Seg}:){5}(?::${v4Str}|(?::${v6Seg}){1,2}|:)|` +
+    `(?:${v6Seg}:){4}(?:(?::${v6Seg}){0,1}:${v4Str}|(?::${v6Seg}){1,3}|:)|` +
+    `(?:${v6Seg}:){3}(?:(?::${v6Seg}){0,2}:${v4Str}|(?::${v6Seg}){1,4}|:)|` +
+    `(?:${v6Seg}:){2}(?:(?::${v6Seg}){0,3}:${v4Str}|(?::${v6Seg}){1,5}|:)|` +
+    `(?:${v6Seg}:){1}(?:(?::${v6Seg}){0,4}:${v4Str}|(?::${v6Seg}){1,6}|:)|` +
+    `(?::(?:(?::${v6Seg}){0,5}:${v4Str}|(?::${v6Seg}){1,7}|:))` +
+    ")(?:%[0-9a-zA-Z-.:]{1,})?$",
+);
+const isIPv4 = (s) => IPv4Reg.test(`${s}`);
+const isIPv6 = (s) => IPv6Reg.test(`${s}`);
+const isIP = (s) => (isIPv4(s) ? 4 : isIPv6(s) ? 6 : 0);
+
+const net = {
+  isIP,
+  isIPv4,
+  isIPv6,
+  getDefaultAutoSelectFamily: () => true,
+  setDefaultAutoSelectFamily: () => {},
+  getDefaultAutoSelectFamilyAttemptTimeout: () => 250,
+  setDefaultAutoSelectFamilyAttemptTimeout: () => {},
+  ...stubs("net", ["connect", "createConnection", "createServer", "Server", "Socket", "Stream", "BlockList", "SocketAddress"]),
+};
+
+// --- http / https / http2 ---------------------------------------------------------------------
+
+// Agent holds connection options only; constructing one (libraries do it when they load) is
+// harmless, making a request is not supported.
+class Agent extends EventEmitter {
+  constructor(options = {}) {
+    super();
+    this.options = { __proto__: null, path: null, ...options };
+    this.keepAlive = !!options.keepAlive;
+    this.maxSockets = options.maxSockets ?? Infinity;
+    this.maxFreeSockets = options.maxFreeSockets ?? 256;
+    this.defaultPort = 80;
+    this.protocol = "http:";
+    this.requests = { __proto__: null };
+    this.sockets = { __proto__: null };
+    this.freeSockets = { __proto__: null };
+  }
+  destroy() {}
+  createConnection() {
+    throw notSupported("http.Agent#createConnection()");
+  }
+}
+class HttpsAgent extends Agent {
+  constructor(options) {
+    super(options);
+    this.defaultPort = 443;
+    this.protocol = "https:";
+  }
+}
+
+function validateHeaderName(name) {
+  if (typeof name !== "string" || !/^[\^_`a-zA-Z\-0-9!#$%&'*+.|~]+$/.test(name)) {
+    throw Object.assign(new TypeError(`Header name must be a valid HTTP token ["${name}"]`), { code: "ERR_INVALID_HTTP_TOKEN" });
+  }
+}
+function validateHeaderValue(name, value) {
+  if (value === undefined) throw Object.assign(new TypeError(`Invalid value "${value}" for header "${name}"`), { code: "ERR_HTTP_INVALID_HEADER_VALUE" });
+  if (/[^\t\x20-\x7e\x80-\xff]/.test(`${value}`)) throw Object.assign(new TypeError(`Invalid character in header content ["${name}"]`), { code: "ERR_INVALID_CHAR" });
+}
+
+const http = {
+  METHODS,
+  STATUS_CODES,
+  Agent,
+  globalAgent: new Agent({ keepAlive: true, scheduling: "lifo", timeout: 5000 }),
+  maxHeaderSize: 16384,
+  validateHeaderName,
+  validateHeaderValue,
+  setMaxIdleHTTPParsers: () => {},
+  ...stubs("http", ["createServer", "request", "get", "Server", "ClientRequest", "IncomingMessage", "OutgoingMessage", "ServerResponse"]),
+};
+const https = {
+  Agent: HttpsAgent,
+  globalAgent: new HttpsAgent({ keepAlive: true, scheduling: "lifo", timeout: 5000 }),
+  ...stubs("https", ["createServer", "request", "get", "Server"]),
+};
+const http2 = {
+  constants: {
+    NGHTTP2_SESSION_SERVER: 0,
+    NGHTTP2_SESSION_CLIENT: 1,
+    HTTP2_HEADER_STATUS: ":status",
+    HTTP2_HEADER_METHOD: ":method",
+    HTTP2_HEADER_AUTHORITY: ":authority",
+    HTTP2_HEADER_SCHEME: ":scheme",
+    HTTP2_HEADER_PATH: ":path",
+    HTTP2_HEADER_CONTENT_TYPE: "content-type",
+    HTTP2_HEADER_CONTENT_LENGTH: "content-length",
+    HTTP2_METHOD_GET: "GET",
+    HTTP2_METHOD_POST: "POST",
+    HTTP_STATUS_OK: 200,
+    HTTP_STATUS_NOT_FOUND: 404,
+  },
+  sensitiveHeaders: Symbol("nodejs.http2.sensitiveHeaders"),
+  ...stubs("http2", ["connect", "createServer", "createSecureServer", "getDefaultSettings", "getPackedSettings", "getUnpackedSettings", "performServerHandshake", "Http2ServerRequest", "Http2ServerResponse"]),
+};
+
+// --- dns, tls, dgram, cluster, inspector, repl, sqlite, wasi, trace_events -----------------------
+
+const dnsNames = ["lookup", "lookupService", "resolve", "resolve4", "resolve6", "resolveAny", "resolveCaa", "resolveCname", "resolveMx", "resolveNaptr", "resolveNs", "resolvePtr", "resolveSoa", "resolveSrv", "resolveTxt", "reverse", "setServers", "Resolver"];
+const dnsCodes = {};
+for (const c of ["NODATA", "FORMERR", "SERVFAIL", "NOTFOUND", "NOTIMP", "REFUSED", "BADQUERY", "BADNAME", "BADFAMILY", "BADRESP", "CONNREFUSED", "TIMEOUT", "EOF", "FILE", "NOMEM", "DESTRUCTION", "BADSTR", "BADFLAGS", "NONAME", "BADHINTS", "NOTINITIALIZED", "LOADIPHLPAPI", "ADDRGETNETWORKPARAMS", "CANCELLED"]) dnsCodes[c] = `E${c}`;
+const dnsPromises = {
+  ...dnsCodes,
+  getDefaultResultOrder: () => "verbatim",
+  setDefaultResultOrder: () => {},
+  getServers: () => [],
+};
+for (const n of dnsNames) {
+  dnsPromises[n] = n === "Resolver" || n === "setServers" ? unsupported("dns.promises", n) : async () => {
+    throw notSupported(`dns.promises.${n}()`);
+  };
+}
+const dns = {
+  ADDRCONFIG: 1024,
+  ALL: 256,
+  V4MAPPED: 2048,
+  ...dnsCodes,
+  getDefaultResultOrder: () => "verbatim",
+  setDefaultResultOrder: () => {},
+  getServers: () => [],
+  ...stubs("dns", dnsNames),
+  promises: dnsPromises,
+};
+
+const tls = {
+  CLIENT_RENEG_LIMIT: 3,
+  CLIENT_RENEG_WINDOW: 600,
+  DEFAULT_CIPHERS: "TLS_AES_256_GCM_SHA384:TLS_CHACHA20_POLY1305_SHA256:TLS_AES_128_GCM_SHA256",
+  DEFAULT_ECDH_CURVE: "auto",
+  DEFAULT_MIN_VERSION: "TLSv1.2",
+  DEFAULT_MAX_VERSION: "TLSv1.3",
+  rootCertificates: Object.freeze([]),
+  getCiphers: () => [],
+  ...stubs("tls", ["connect", "createServer", "createSecureContext", "SecureContext", "TLSSocket", "Server", "checkServerIdentity", "convertALPNProtocols", "createSecurePair"]),
+};
+
+const dgram = stubs("dgram", ["createSocket", "Socket"]);
+
+const cluster = Object.assign(new EventEmitter(), {
+  isWorker: false,
+  isMaster: true,
+  isPrimary: true,
+  workers: {},
+  settings: {},
+  SCHED_NONE: 1,
+  SCHED_RR: 2,
+  schedulingPolicy: 2,
+  setupPrimary: () => {},
+  setupMaster: () => {},
+  disconnect: (cb) => cb && process.nextTick(cb),
+  fork: unsupported("cluster", "fork", "the agentOS VM runs each node process in one isolate"),
+  Worker: unsupported("cluster", "Worker", "the agentOS VM runs each node process in one isolate"),
+});
+
+const noInspector = "there is no inspector in the agentOS VM";
+const inspector = {
+  url: () => undefined,
+  close: () => {},
+  get console() {
+    return globalThis.console;
+  },
+  ...stubs("inspector", ["open", "waitForDebugger", "Session"], noInspector),
+  Network: stubs("inspector.Network", ["requestWillBeSent", "responseReceived", "loadingFinished", "loadingFailed"], noInspector),
+};
+
+const repl = {
+  REPL_MODE_SLOPPY: Symbol("repl-sloppy"),
+  REPL_MODE_STRICT: Symbol("repl-strict"),
+  builtinModules: [],
+  ...stubs("repl", ["start", "REPLServer", "Recoverable"], "there is no interactive REPL in the agentOS VM"),
+};
+
+const sqlite = stubs("sqlite", ["DatabaseSync", "StatementSync"], "node:sqlite is not available in the agentOS VM");
+const wasi = stubs("wasi", ["WASI"], "WASI is not available in the agentOS VM");
+const trace_events = {
+  getEnabledCategories: () => undefined,
+  ...stubs("trace_events", ["createTracing"], "tracing is not available in the agentOS VM"),
+};
+
+// --- v8 -------------------------------------------------------------------------------------------
+
+function getHeapStatistics() {
+  const m = core.memoryUsage();
+  return {
+    total_heap_size: m.heapTotal,
+    total_heap_size_executable: 0,
+    total_physical_size: m.heapTotal,
+    total_available_size: Math.max(0, os.totalmem() - m.heapUsed),
+    used_heap_size: m.heapUsed,
+    heap_size_limit: os.totalmem(),
+    malloced_memory: 0,
+    peak_malloced_memory: 0,
+    does_zap_garbage: 0,
+    number_of_native_contexts: 1,
+    number_of_detached_contexts: 0,
+    total_global_handles_size: 0,
+    used_global_handles_size: 0,
+    external_memory: m.external,
+  };
+}
+
+const v8 = {
+  cachedDataVersionTag: () => 0,
+  getHeapStatistics,
+  getHeapSpaceStatistics: () => [],
+  getHeapCodeStatistics: () => ({ code_and_metadata_size: 0, bytecode_and_metadata_size: 0, external_script_source_size: 0, cpu_profiler_metadata_size: 0 }),
+  // V8's value serializer (the structured clone format), as Node's v8.serialize/deserialize.
+  serialize: (value) => globalThis.Buffer.from(core.serialize(value)),
+  deserialize: (buffer) => core.deserialize(buffer),
+  setFlagsFromString: () => {},
+  takeCoverage: () => {},
+  stopCoverage: () => {},
+  setHeapSnapshotNearHeapLimit: () => {},
+  isStringOneByteRepresentation: (s) => !/[^\x00-\xff]/.test(s),
+  queryObjects: unsupported("v8", "queryObjects", "heap inspection is not available in the agentOS VM"),
+  ...stubs("v8", ["getHeapSnapshot", "writeHeapSnapshot", "Serializer", "Deserializer", "DefaultSerializer", "DefaultDeserializer", "GCProfiler"], "heap inspection is not available in the agentOS VM"),
+  promiseHooks: { onInit: () => () => {}, onSettled: () => () => {}, onBefore: () => () => {}, onAfter: () => () => {}, createHook: () => () => {} },
+  startupSnapshot: { isBuildingSnapshot: () => false, addSerializeCallback: () => {}, addDeserializeCallback: () => {}, setDeserializeMainFunction: () => {} },
+};
+
+// --- diagnostics_channel (pure JS, used by libraries such as undici and pino) ---------------------
+
+const channels = new Map();
+
+class Channel {
+  #subscribers = [];
+  #stores = new Map();
+  constructor(name) {
+    this.name = name;
+  }
+  get hasSubscribers() {
+    return this.#subscribers.length > 0 || this.#stores.size > 0;
+  }
+  subscribe(fn) {
+    if (typeof fn !== "function") throw Object.assign(new TypeError(`The "subscription" argument must be of type function. Received ${typeof fn}`), { code: "ERR_INVALID_ARG_TYPE" });
+    this.#subscribers = [...this.#subscribers, fn];
+  }
+  unsubscribe(fn) {
+    const i = this.#subscribers.indexOf(fn);
+    if (i < 0) return false;
+    this.#subscribers = this.#subscribers.filter((_, j) => j !== i);
+    return true;
+  }
+  bindStore(store, transform) {
+    this.#stores.set(store, transform);
+  }
+  unbindStore(store) {
+    return this.#stores.delete(store);
+  }
+  publish(data) {
+    for (const fn of this.#subscribers) {
+      try {
+        fn(data, this.name);
+      } catch (err) {
+        // A subscriber's error must not break the publisher: it becomes an uncaught exception.
+        process.nextTick(() => {
+          throw err;
+        });
+      }
+    }
+  }
+  runStores(data, fn, thisArg, ...args) {
+    let run = () => {
+      this.publish(data);
+      return Reflect.apply(fn, thisArg, args);
+    };
+    for (const [store, transform] of this.#stores) {
+      const next = run;
+      run = () => store.run(transform ? transform(data) : data, next);
+    }
+    return run();
+  }
+}
+
+function channel(name) {
+  if (typeof name !== "string" && typeof name !== "symbol") {
+    throw Object.assign(new TypeError(`The "channel" argument must be of type string or symbol. Received ${typeof name}`), { code: "ERR_INVALID_ARG_TYPE" });
+  }
+  let ch = channels.get(name);
+  if (!ch) channels.set(name, (ch = new Channel(name)));
+  return ch;
+}
+
+class TracingChannel {
+  constructor(nameOrChannels) {
+    for (const k of ["start", "end", "asyncStart", "asyncEnd", "error"]) {
+      this[k] = typeof nameOrChannels === "string" ? channel(`tracing:${nameOrChannels}:${k}`) : nameOrChannels[k];
+    }
+  }
+  get hasSubscribers() {
+    return ["start", "end", "asyncStart", "asyncEnd", "error"].some((k) => this[k].hasSubscribers);
+  }
+  subscribe(handlers) {
+    for (const k of Object.keys(handlers)) this[k]?.subscribe(handlers[k]);
+  }
+  unsubscribe(handlers) {
+    let ok = true;
+    for (const k of Object.keys(handlers)) ok = this[k]?.unsubscribe(handlers[k]) && ok;
+    return ok;
+  }
+  traceSync(fn, context = {}, thisArg, ...args) {
+    if (!this.hasSubscribers) return Reflect.apply(fn, thisArg, args);
+    return this.start.runStores(context, () => {
+      try {
+        context.result = Reflect.apply(fn, thisArg, args);
+        return context.result;
+      } catch (err) {
+        context.error = err;
+        this.error.publish(context);
+        throw err;
+      } finally {
+        this.end.publish(context);
+      }
+    });
+  }
+  tracePromise(fn, context = {}, thisArg, ...args) {
+    if (!this.hasSubscribers) return Reflect.apply(fn, thisArg, args);
+    const resolve = (result) => {
+      context.result = result;
+      this.asyncStart.publish(context);
+      this.asyncEnd.publish(context);
+      return result;
+    };
+    const reject = (err) => {
+      context.error = err;
+      this.error.publish(context);
+      this.asyncStart.publish(context);
+      this.asyncEnd.publish(context);
+      throw err;
+    };
+    return this.start.runStores(context, () => {
+      try {
+        return Promise.resolve(Reflect.apply(fn, thisArg, args)).then(resolve, reject);
+      } catch (err) {
+        context.error = err;
+        this.error.publish(context);
+        throw err;
+      } finally {
+        this.end.publish(context);
+      }
+    });
+  }
+  traceCallback(fn, position = -1, context = {}, thisArg, ...args) {
+    if (!this.hasSubscribers) return Reflect.apply(fn, thisArg, args);
+    const i = position < 0 ? args.length + position : position;
+    const callback = args[i];
+    args[i] = (err, res) => {
+      if (err) {
+        context.error = err;
+        this.error.publish(context);
+      } else {
+        context.result = res;
+      }
+      this.asyncStart.publish(context);
+      try {
+        return callback.call(thisArg, err, res);
+      } finally {
+        this.asyncEnd.publish(context);
+      }
+    };
+    return this.start.runStores(context, () => {
+      try {
+        return Reflect.apply(fn, thisArg, args);
+      } catch (err) {
+        context.error = err;
+        this.error.publish(context);
+        throw err;
+      } finally {
+        this.end.publish(context);
+      }
+    });
+  }
+}
+
+const diagnostics_channel = {
+  channel,
+  hasSubscribers: (name) => channels.get(name)?.hasSubscribers ?? false,
+  subscribe: (name, fn) => channel(name).subscribe(fn),
+  unsubscribe: (name, fn) => channel(name).unsubscribe(fn),
+  tracingChannel: (nameOrChannels) => new TracingChannel(nameOrChannels),
+  Channel,
+};
+
+// --- stream/consumers -----------------------------------------------------------------------------
+
+async function consume(stream) {
+  const chunks = [];
+  for await (const chunk of stream) chunks.push(typeof chunk === "string" ? globalThis.Buffer.from(chunk) : chunk);
+  return globalThis.Buffer.concat(chunks);
+}
+const consumers = {
+  buffer: consume,
+  arrayBuffer: async (s) => {
+    const b = await consume(s);
+    return b.buffer.slice(b.byteOffset, b.byteOffset + b.byteLength);
+  },
+  blob: async (s) => new Blob([await consume(s)]),
+  text: async (s) => (await consume(s)).toString("utf8"),
+  json: async (s) => JSON.parse((await consume(s)).toString("utf8")),
+};
+
+// --- domain (deprecated; enough for code that still creates one) ----------------------------------
+
+class Domain extends EventEmitter {
+  constructor() {
+    super();
+    this.members = [];
+  }
+  add(ee) {
+    this.members.push(ee);
+  }
+  remove(ee) {
+    this.members = this.members.filter((m) => m !== ee);
+  }
+  run(fn, ...args) {
+    try {
+      return fn.apply(this, args);
+    } catch (err) {
+      if (this.listenerCount("error") === 0) throw err;
+      this.emit("error", err);
+    }
+  }
+  bind(fn) {
+    const d = this;
+    return function (...args) {
+      return d.run(() => fn.apply(this, args));
+    };
+  }
+  intercept(fn) {
+    const d = this;
+    return function (err, ...args) {
+      if (err) d.emit("error", err);
+      else return fn.apply(this, args);
+    };
+  }
+  enter() {}
+  exit() {}
+  dispose() {}
+}
+const domain = { Domain, create: () => new Domain(), createDomain: () => new Domain(), active: null };
+
+const constants = { ...os.constants.errno, ...os.constants.signals, ...os.constants.priority, ...os.constants.dlopen };
+
+for (const m of [net, http, https, http2, dns, dnsPromises, tls, dgram, cluster, repl, sqlite, wasi, v8, diagnostics_channel, domain]) fixNames(m);
+
+export default {
+  net: () => net,
+  http: () => http,
+  https: () => https,
+  http2: () => http2,
+  dns: () => dns,
+  "dns/promises": () => dnsPromises,
+  tls: () => tls,
+  dgram: () => dgram,
+  cluster: () => cluster,
+  inspector: () => inspector,
+  "inspector/promises": () => inspector,
+  repl: () => repl,
+  sqlite: () => sqlite,
+  wasi: () => wasi,
+  trace_events: () => trace_events,
+  v8: () => v8,
+  diagnostics_channel: () => diagnostics_channel,
+  punycode: () => punycode,
+  "stream/consumers": () => consumers,
+  domain: () => domain,
+  constants: () => constants,
+  sys: () => util,
+};

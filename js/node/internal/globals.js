@@ -2,6 +2,7 @@
 // queueMicrotask, performance. (EventTarget, AbortController, Blob, URL: ./web.js.)
 
 import { core, now } from "./sys.js";
+import { fixNames } from "./names.js";
 
 class TextEncoder {
   get encoding() {
@@ -29,9 +30,11 @@ class TextDecoder {
   #fatal;
   #ignoreBOM;
   #pending = null;
+  // In streaming decodes, only the stream's first bytes may be a BOM.
+  #bomDone = false;
   constructor(label = "utf-8", options = {}) {
     const enc = String(label).trim().toLowerCase();
-    const norm = enc === "utf8" || enc === "unicode-1-1-utf-8" ? "utf-8" : enc;
+    const norm = enc === "utf8" || enc === "unicode-1-1-utf-8" ? "utf-8" : enc === "utf-16" || enc === "ucs-2" || enc === "unicode" ? "utf-16le" : enc;
     if (norm !== "utf-8" && norm !== "utf-16le" && !LATIN1.has(norm)) {
       const e = new RangeError(`The "${label}" encoding is not supported`);
       e.code = "ERR_ENCODING_NOT_SUPPORTED";
@@ -66,14 +69,15 @@ class TextDecoder {
     if (this.#enc === "windows-1252") {
       let s = "";
       for (let i = 0; i < bytes.length; i += 8192) s += String.fromCharCode.apply(null, bytes.subarray(i, i + 8192));
-      return s;
+      // 0x80-0x9F are printable characters in windows-1252 (what 'latin1' means to WHATWG).
+      return s.replace(/[\x80-\x9f]/g, (c) => W1252[c.charCodeAt(0) - 0x80]);
     }
     if (this.#enc === "utf-16le") {
       let s = "";
       const n = bytes.length & ~1;
       for (let i = 0; i < n; i += 2) s += String.fromCharCode(bytes[i] | (bytes[i + 1] << 8));
       if (options.stream && n < bytes.length) this.#pending = bytes.slice(n);
-      return !this.#ignoreBOM && s.charCodeAt(0) === 0xfeff ? s.slice(1) : s;
+      return this.#stripBOM(s, options.stream);
     }
     if (options.stream) {
       // Keep an incomplete trailing sequence for the next call.
@@ -97,12 +101,19 @@ class TextDecoder {
       e.code = "ERR_ENCODING_INVALID_ENCODED_DATA";
       throw e;
     }
-    let s = core.decode(bytes);
-    if (!this.#ignoreBOM && s.charCodeAt(0) === 0xfeff) s = s.slice(1);
+    return this.#stripBOM(core.decode(bytes), options.stream);
+  }
+  #stripBOM(s, stream) {
+    if (!this.#ignoreBOM && !this.#bomDone && s.charCodeAt(0) === 0xfeff) s = s.slice(1);
+    // The next decode() without {stream: true} starts a new stream.
+    this.#bomDone = !!stream && (this.#bomDone || s.length > 0 || this.#pending !== null);
     return s;
   }
 }
 
+const W1252 = "\u20ac\x81\u201a\u0192\u201e\u2026\u2020\u2021\u02c6\u2030\u0160\u2039\u0152\x8d\u017d\x8f\x90\u2018\u2019\u201c\u201d\u2022\u2013\u2014\u02dc\u2122\u0161\u203a\u0153\x9d\u017e\u0178";
+
+// Well-formed UTF-8: no overlong forms, surrogates, or code points past U+10FFFF.
 function isValidUtf8(b) {
   let i = 0;
   while (i < b.length) {
@@ -111,9 +122,14 @@ function isValidUtf8(b) {
       i++;
       continue;
     }
-    const n = c >= 0xf0 && c <= 0xf4 ? 3 : c >= 0xe0 ? 2 : c >= 0xc2 && c < 0xe0 ? 1 : -1;
+    const n = c >= 0xc2 && c <= 0xdf ? 1 : c >= 0xe0 && c <= 0xef ? 2 : c >= 0xf0 && c <= 0xf4 ? 3 : -1;
     if (n < 0 || i + n >= b.length) return false;
-    for (let k = 1; k <= n; k++) if ((b[i + k] & 0xc0) !== 0x80) return false;
+    let cp = c & (0x3f >> n);
+    for (let k = 1; k <= n; k++) {
+      if ((b[i + k] & 0xc0) !== 0x80) return false;
+      cp = (cp << 6) | (b[i + k] & 0x3f);
+    }
+    if (cp < [0, 0x80, 0x800, 0x10000][n] || (cp >= 0xd800 && cp <= 0xdfff) || cp > 0x10ffff) return false;
     i += n + 1;
   }
   return true;
@@ -121,11 +137,10 @@ function isValidUtf8(b) {
 
 const B64 = "ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789+/";
 
+// DOMException comes from ../web.js, installed on the global after this module (which must not
+// import web.js: whatwg-url needs the TextEncoder installed here before it loads).
 function invalidChar() {
-  const e = new Error("Invalid character");
-  e.name = "InvalidCharacterError";
-  e.code = 5;
-  return e;
+  return new globalThis.DOMException("Invalid character", "InvalidCharacterError");
 }
 
 function btoa(data) {
@@ -167,67 +182,145 @@ function structuredClone(value, options) {
   try {
     return core.deserialize(core.serialize(value, { transferredArrayBuffers: options?.transfer }));
   } catch (e) {
-    const err = new Error(e.message);
-    err.name = "DataCloneError";
-    err.code = 25;
-    throw err;
+    throw new globalThis.DOMException(e.message, "DataCloneError");
   }
 }
+
+// deno_core's own (installed on the global before this module runs): it reports a callback's
+// exception through core.setReportExceptionCallback, i.e. as an uncaught exception.
+const denoQueueMicrotask = globalThis.queueMicrotask;
 
 function queueMicrotask(cb) {
   if (typeof cb !== "function") throw Object.assign(new TypeError(`The "callback" argument must be of type function. Received ${typeof cb}`), { code: "ERR_INVALID_ARG_TYPE" });
-  core.queueMicrotask?.(cb) ?? Promise.resolve().then(cb);
+  denoQueueMicrotask(cb);
 }
 
-const timeOrigin = Date.now();
+// The process's start, in epoch ms: computed on first use in each process (a value computed here
+// would be the time the snapshot was built).
+let timeOrigin;
+const origin = () => (timeOrigin ??= Date.now() - now());
 class PerformanceEntry {
-  constructor(name, entryType, startTime, duration, detail) {
-    Object.assign(this, { name, entryType, startTime, duration, detail });
+  #name;
+  #type;
+  #start;
+  #duration;
+  #detail;
+  constructor(name, entryType, startTime, duration, detail = null) {
+    this.#name = String(name);
+    this.#type = entryType;
+    this.#start = startTime;
+    this.#duration = duration;
+    this.#detail = detail;
+  }
+  get name() {
+    return this.#name;
+  }
+  get entryType() {
+    return this.#type;
+  }
+  get startTime() {
+    return this.#start;
+  }
+  get duration() {
+    return this.#duration;
+  }
+  get detail() {
+    return this.#detail;
   }
   toJSON() {
-    return { ...this };
+    return { name: this.#name, entryType: this.#type, startTime: this.#start, duration: this.#duration, detail: this.#detail };
+  }
+  [Symbol.for("nodejs.util.inspect.custom")](depth, options, inspect) {
+    return `${this.constructor.name} ${inspect(this.toJSON(), options)}`;
   }
 }
+
+class PerformanceMark extends PerformanceEntry {
+  constructor(name, options = {}) {
+    if (arguments.length === 0) throw Object.assign(new TypeError('The "name" argument must be specified'), { code: "ERR_MISSING_ARGS" });
+    const start = options?.startTime ?? now();
+    if (typeof start !== "number" || start < 0) {
+      throw Object.assign(new TypeError(`The "options.startTime" property must be of type number. Received ${typeof start}`), { code: "ERR_INVALID_ARG_TYPE" });
+    }
+    super(name, "mark", start, 0, options?.detail === undefined ? null : structuredClone(options.detail));
+  }
+}
+
+class PerformanceMeasure extends PerformanceEntry {}
+
 const entries = [];
+/// PerformanceObservers (perf_hooks.js): each gets the entries of the types it observes.
+export const observers = new Set();
+
+function record(entry) {
+  entries.push(entry);
+  for (const o of observers) o._enqueue(entry);
+  return entry;
+}
+
+function markTime(name) {
+  if (typeof name === "number") return name;
+  const e = entries.findLast((x) => x.name === name && x.entryType === "mark");
+  if (!e) throw new globalThis.DOMException(`The "${name}" performance mark has not been set`, "SyntaxError");
+  return e.startTime;
+}
+
 const performance = {
   now: () => now(),
   get timeOrigin() {
-    return performance._origin ?? timeOrigin;
+    return origin();
   },
-  mark(name, opts = {}) {
-    const e = new PerformanceEntry(name, "mark", opts.startTime ?? now(), 0, opts.detail ?? null);
-    entries.push(e);
-    return e;
+  mark(name, options) {
+    return record(new PerformanceMark(name, options));
   },
-  measure(name, start, end) {
-    const find = (n) => (typeof n === "string" ? entries.findLast((e) => e.name === n)?.startTime ?? 0 : n);
-    let s = 0;
-    let f = now();
-    if (typeof start === "object" && start) {
-      s = find(start.start ?? 0);
-      f = start.end !== undefined ? find(start.end) : start.duration !== undefined ? s + start.duration : f;
+  measure(name, startOrOptions, endMark) {
+    let start = 0;
+    let end = now();
+    let detail = null;
+    if (startOrOptions !== null && typeof startOrOptions === "object") {
+      const o = startOrOptions;
+      detail = o.detail ?? null;
+      if (o.start !== undefined) start = markTime(o.start);
+      if (o.end !== undefined) end = markTime(o.end);
+      else if (o.duration !== undefined) end = start + o.duration;
+      if (o.start === undefined && o.duration !== undefined && o.end !== undefined) start = end - o.duration;
     } else {
-      if (start !== undefined) s = find(start);
-      if (end !== undefined) f = find(end);
+      if (startOrOptions !== undefined) start = markTime(startOrOptions);
+      if (endMark !== undefined) end = markTime(endMark);
     }
-    const e = new PerformanceEntry(name, "measure", s, f - s, null);
-    entries.push(e);
-    return e;
+    return record(new PerformanceMeasure(name, "measure", start, end - start, detail));
   },
   getEntries: () => entries.slice(),
   getEntriesByName: (n, t) => entries.filter((e) => e.name === n && (!t || e.entryType === t)),
   getEntriesByType: (t) => entries.filter((e) => e.entryType === t),
   clearMarks: (n) => remove("mark", n),
   clearMeasures: (n) => remove("measure", n),
-  toJSON: () => ({ timeOrigin: performance.timeOrigin }),
-  eventLoopUtilization: () => ({ idle: 0, active: 0, utilization: 0 }),
-  timerify: (fn) => fn,
+  clearResourceTimings: () => remove("resource"),
+  setResourceTimingBufferSize: () => {},
+  toJSON: () => ({ timeOrigin: performance.timeOrigin, eventLoopUtilization: performance.eventLoopUtilization() }),
+  // The VM does not measure loop idleness: the loop is reported as always active.
+  eventLoopUtilization: () => ({ idle: 0, active: now(), utilization: 1 }),
+  // timerify: a wrapper that records a 'function' entry per call.
+  timerify(fn) {
+    if (typeof fn !== "function") throw Object.assign(new TypeError(`The "fn" argument must be of type function. Received ${typeof fn}`), { code: "ERR_INVALID_ARG_TYPE" });
+    const timed = function (...args) {
+      const t0 = now();
+      const r = new.target ? Reflect.construct(fn, args, new.target) : Reflect.apply(fn, this, args);
+      record(new PerformanceEntry(fn.name, "function", t0, now() - t0, args));
+      return r;
+    };
+    Object.defineProperty(timed, "name", { value: `timerified ${fn.name}` });
+    return timed;
+  },
 };
+Object.defineProperty(performance, Symbol.toStringTag, { value: "Performance", configurable: true });
 function remove(type, name) {
   for (let i = entries.length - 1; i >= 0; i--) if (entries[i].entryType === type && (name === undefined || entries[i].name === name)) entries.splice(i, 1);
 }
 
-export { TextEncoder, TextDecoder, btoa, atob, structuredClone, queueMicrotask, performance, PerformanceEntry };
+export { TextEncoder, TextDecoder, btoa, atob, structuredClone, queueMicrotask, performance, PerformanceEntry, PerformanceMark, PerformanceMeasure };
+
+fixNames({ TextEncoder, TextDecoder, PerformanceEntry, PerformanceMark, PerformanceMeasure });
 
 export function install(g) {
   const define = (name, value) => Object.defineProperty(g, name, { value, writable: true, configurable: true, enumerable: false });
@@ -238,4 +331,7 @@ export function install(g) {
   define("structuredClone", structuredClone);
   define("queueMicrotask", queueMicrotask);
   define("performance", performance);
+  define("PerformanceEntry", PerformanceEntry);
+  define("PerformanceMark", PerformanceMark);
+  define("PerformanceMeasure", PerformanceMeasure);
 }

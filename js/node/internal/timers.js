@@ -1,9 +1,21 @@
 // Timers over deno_core's timer queue: setTimeout/setInterval/setImmediate returning
-// Node-style Timeout objects (ref/unref/hasRef/refresh, numeric coercion).
+// Node-style Timeout objects (ref/unref/hasRef/refresh, numeric coercion), and `timers/promises`.
+// Callbacks run in the async context (AsyncLocalStorage) that was current when they were
+// scheduled: V8 carries it across promise reactions by itself, but not across our timer queue.
 
 import { core } from "./sys.js";
 
 const kId = Symbol("timerId");
+
+function inContext(ctx, fn) {
+  const prev = core.getAsyncContext();
+  core.setAsyncContext(ctx);
+  try {
+    return fn();
+  } finally {
+    core.setAsyncContext(prev);
+  }
+}
 
 export class Timeout {
   constructor(cb, ms, args, repeat) {
@@ -14,13 +26,14 @@ export class Timeout {
     this._ref = true;
     this._destroyed = false;
     this[kId] = 0;
+    this._context = core.getAsyncContext();
     this._schedule();
   }
   _schedule() {
     const ms = this._idleTimeout;
     this[kId] = core.queueUserTimer(core.getTimerDepth() + 1, this._repeat, ms, () => {
       if (!this._repeat) this._destroyed = true;
-      this._onTimeout(...this._args);
+      inContext(this._context, () => this._onTimeout.apply(this, this._args));
     });
     if (!this._ref) core.unrefTimer(this[kId]);
   }
@@ -69,8 +82,6 @@ function checkCb(cb) {
   }
 }
 
-const byId = new Map();
-
 export function setTimeout(cb, ms, ...args) {
   checkCb(cb);
   const t = new Timeout(cb, delay(ms), args, false);
@@ -100,8 +111,9 @@ export class Immediate {
     this._args = args;
     this._ref = true;
     this._cleared = false;
+    const ctx = core.getAsyncContext();
     this[kId] = core.queueUserTimer(core.getTimerDepth() + 1, false, 0, () => {
-      if (!this._cleared) cb(...args);
+      if (!this._cleared) inContext(ctx, () => cb.apply(this, args));
     });
   }
   ref() {
@@ -131,4 +143,108 @@ export function clearImmediate(i) {
   }
 }
 
-void byId;
+// --- timers/promises ------------------------------------------------------------------------
+
+export class AbortError extends Error {
+  constructor(message = "The operation was aborted", options = undefined) {
+    super(message, options);
+    this.code = "ABORT_ERR";
+    this.name = "AbortError";
+  }
+}
+
+function validateOptions(options) {
+  if (options === null || typeof options !== "object") {
+    throw Object.assign(new TypeError(`The "options" argument must be of type object. Received ${options === null ? "null" : `type ${typeof options}`}`), { code: "ERR_INVALID_ARG_TYPE" });
+  }
+  const { signal, ref = true } = options;
+  if (signal !== undefined && (signal === null || typeof signal !== "object" || !("aborted" in signal))) {
+    throw Object.assign(new TypeError(`The "options.signal" property must be an instance of AbortSignal. Received ${typeof signal}`), { code: "ERR_INVALID_ARG_TYPE" });
+  }
+  if (typeof ref !== "boolean") {
+    throw Object.assign(new TypeError(`The "options.ref" property must be of type boolean. Received type ${typeof ref}`), { code: "ERR_INVALID_ARG_TYPE" });
+  }
+  return { signal, ref };
+}
+
+// One timer as a promise: `make(resolve)` starts it and returns what cancels it.
+function cancellable(options, make) {
+  const { signal, ref } = validateOptions(options);
+  if (signal?.aborted) return Promise.reject(new AbortError(undefined, { cause: signal.reason }));
+  return new Promise((resolve, reject) => {
+    let onAbort;
+    const t = make((v) => {
+      if (signal) signal.removeEventListener("abort", onAbort);
+      resolve(v);
+    });
+    if (!ref) t.unref();
+    if (signal) {
+      onAbort = () => {
+        clearTimeout(t);
+        clearImmediate(t);
+        reject(new AbortError(undefined, { cause: signal.reason }));
+      };
+      signal.addEventListener("abort", onAbort, { once: true });
+    }
+  });
+}
+
+function promiseSetTimeout(ms, value, options = {}) {
+  return cancellable(options, (done) => new Timeout(() => done(value), delay(ms), [], false));
+}
+
+function promiseSetImmediate(value, options = {}) {
+  return cancellable(options, (done) => new Immediate(() => done(value), []));
+}
+
+async function* promiseSetInterval(ms, value, options = {}) {
+  const { signal, ref } = validateOptions(options);
+  if (signal?.aborted) throw new AbortError(undefined, { cause: signal.reason });
+  let pending = 0;
+  let wake = null;
+  const t = new Timeout(
+    () => {
+      pending++;
+      wake?.();
+    },
+    delay(ms),
+    [],
+    true,
+  );
+  if (!ref) t.unref();
+  let onAbort;
+  if (signal) {
+    onAbort = () => wake?.();
+    signal.addEventListener("abort", onAbort, { once: true });
+  }
+  try {
+    for (;;) {
+      if (signal?.aborted) throw new AbortError(undefined, { cause: signal.reason });
+      if (pending === 0) {
+        await new Promise((r) => (wake = r));
+        wake = null;
+        continue;
+      }
+      pending--;
+      yield value;
+    }
+  } finally {
+    clearInterval(t);
+    signal?.removeEventListener("abort", onAbort);
+  }
+}
+
+export const promises = {
+  setTimeout: promiseSetTimeout,
+  setImmediate: promiseSetImmediate,
+  setInterval: promiseSetInterval,
+  scheduler: {
+    wait: (ms, options) => promiseSetTimeout(ms, undefined, options),
+    yield: () => promiseSetImmediate(),
+  },
+};
+
+// util.promisify(setTimeout) / util.promisify(setImmediate), as in Node.
+const kCustomPromisify = Symbol.for("nodejs.util.promisify.custom");
+Object.defineProperty(setTimeout, kCustomPromisify, { value: promiseSetTimeout, enumerable: false, configurable: true });
+Object.defineProperty(setImmediate, kCustomPromisify, { value: promiseSetImmediate, enumerable: false, configurable: true });
