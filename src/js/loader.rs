@@ -47,6 +47,14 @@ fn url_for(r: Resolved) -> Result<ModuleSpecifier, ModuleLoaderError> {
     }
 }
 
+/// The path of a `file:` URL, percent-decoded.
+fn file_path(u: &ModuleSpecifier) -> String {
+    u.to_file_path()
+        .ok()
+        .and_then(|p| p.to_str().map(str::to_owned))
+        .unwrap_or_else(|| u.path().to_owned())
+}
+
 fn is_ident(s: &str) -> bool {
     let mut c = s.chars();
     c.next()
@@ -186,14 +194,22 @@ impl ModuleLoader for VfsLoader {
             }
         }
         let from_dir = match ModuleSpecifier::parse(referrer) {
-            Ok(u) if u.scheme() == "file" => path::parent(u.path()).to_owned(),
+            Ok(u) if u.scheme() == "file" => path::parent(&file_path(&u)).to_owned(),
             _ => self.host.proc.cwd(),
         };
-        let spec = match ModuleSpecifier::parse(specifier) {
-            Ok(u) if u.scheme() == "file" => u.path().to_owned(),
+        let url = ModuleSpecifier::parse(specifier).ok();
+        let spec = match &url {
+            Some(u) if u.scheme() == "file" => file_path(u),
             _ => specifier.to_owned(),
         };
-        url_for(self.host.resolve(&spec, &from_dir, true).map_err(err)?)
+        match self.host.resolve(&spec, &from_dir, true) {
+            Ok(r) => url_for(r),
+            // `-e` code run as a module has a name but no file (`[eval1]`).
+            Err(_) if spec.rsplit('/').next().is_some_and(|n| n.starts_with("[eval")) => {
+                url.ok_or_else(|| JsErrorBox::generic("bad eval module URL").into())
+            }
+            Err(e) => Err(err(e)),
+        }
     }
 
     fn load(
@@ -228,7 +244,7 @@ impl VfsLoader {
                 ),
             ));
         }
-        let p = spec.path().to_owned();
+        let p = file_path(spec);
         let text = || -> Result<String, ModuleLoaderError> {
             let bytes = self.host.read_module(&p).map_err(err)?;
             Ok(String::from_utf8_lossy(&bytes).into_owned())

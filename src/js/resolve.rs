@@ -186,11 +186,44 @@ impl KernelHost {
             Some("json") => Format::Json,
             Some("node") => Format::Addon,
             _ => match self.package_scope(path::parent(p)) {
-                Some((_, pkg)) if pkg.get("type").and_then(Value::as_str) == Some("module") => {
-                    Format::Module
-                }
-                _ => Format::CommonJs,
+                Some((_, pkg)) => match pkg.get("type").and_then(Value::as_str) {
+                    Some("module") => Format::Module,
+                    Some(_) => Format::CommonJs,
+                    None => self.detect(p),
+                },
+                None => self.detect(p),
             },
+        }
+    }
+
+    /// The format of a `.js` or extensionless file in a package scope without "type": Node 22
+    /// runs it as an ES module when it has module syntax. Files under `node_modules` are taken
+    /// as CommonJS here (`require` still falls back to ESM when compiling fails).
+    fn detect(&self, p: &str) -> Format {
+        let name = p.rsplit('/').next().unwrap_or(p);
+        let js = match name.rsplit_once('.') {
+            Some((stem, ext)) => ext == "js" || stem.is_empty(),
+            None => true,
+        };
+        if !js || p.contains("/node_modules/") {
+            return Format::CommonJs;
+        }
+        thread_local! {
+            static DETECTED: std::cell::RefCell<std::collections::HashMap<String, bool>> =
+                Default::default();
+        }
+        if let Some(esm) = DETECTED.with(|d| d.borrow().get(p).copied()) {
+            return if esm { Format::Module } else { Format::CommonJs };
+        }
+        let esm = self
+            .read_module(p)
+            .map(|b| has_module_syntax(&String::from_utf8_lossy(&b)))
+            .unwrap_or(false);
+        DETECTED.with(|d| d.borrow_mut().insert(p.to_owned(), esm));
+        if esm {
+            Format::Module
+        } else {
+            Format::CommonJs
         }
     }
 
@@ -366,6 +399,82 @@ impl KernelHost {
     }
 }
 
+/// Whether JavaScript source has ES module syntax that CommonJS cannot parse: a top-level
+/// `import` declaration or `export`, or `import.meta`. Comments, strings and template literals
+/// are skipped; regular expression literals are not recognised (a rare source of a wrong guess
+/// only when they hold quotes or braces).
+pub fn has_module_syntax(src: &str) -> bool {
+    let b = src.as_bytes();
+    let n = b.len();
+    let ident = |c: u8| c.is_ascii_alphanumeric() || c == b'_' || c == b'$';
+    let (mut i, mut depth) = (0, 0i32);
+    if b.starts_with(b"#!") {
+        while i < n && b[i] != b'\n' {
+            i += 1;
+        }
+    }
+    while i < n {
+        let c = b[i];
+        match c {
+            b'/' if b.get(i + 1) == Some(&b'/') => {
+                while i < n && b[i] != b'\n' {
+                    i += 1;
+                }
+                continue;
+            }
+            b'/' if b.get(i + 1) == Some(&b'*') => {
+                i += 2;
+                while i + 1 < n && !(b[i] == b'*' && b[i + 1] == b'/') {
+                    i += 1;
+                }
+                i += 2;
+                continue;
+            }
+            b'\'' | b'"' | b'`' => {
+                i += 1;
+                // Quoted strings end at a newline too, limiting the damage of a misread.
+                while i < n && b[i] != c && (c == b'`' || b[i] != b'\n') {
+                    if b[i] == b'\\' {
+                        i += 1;
+                    }
+                    i += 1;
+                }
+            }
+            b'{' | b'(' | b'[' => depth += 1,
+            b'}' | b')' | b']' => depth -= 1,
+            c if ident(c) => {
+                let start = i;
+                while i < n && ident(b[i]) {
+                    i += 1;
+                }
+                let word = &b[start..i];
+                let property = start > 0 && b[start - 1] == b'.';
+                if !property && (word == b"import" || word == b"export") {
+                    let mut j = i;
+                    while j < n && b[j].is_ascii_whitespace() {
+                        j += 1;
+                    }
+                    let next = b.get(j).copied().unwrap_or(0);
+                    if word == b"import" && next == b'.' && b[j + 1..].starts_with(b"meta") {
+                        return true;
+                    }
+                    // Both are reserved words: at the top level, followed by a name, a brace,
+                    // `*` or (for `import`) a string, they can only start a declaration.
+                    let quote = word == b"import" && matches!(next, b'"' | b'\'');
+                    if depth == 0 && ((j > i && ident(next)) || matches!(next, b'{' | b'*') || quote)
+                    {
+                        return true;
+                    }
+                }
+                continue;
+            }
+            _ => {}
+        }
+        i += 1;
+    }
+    false
+}
+
 /// The target `exports`/`imports` gives `subpath` (`.`, `./x`, `#x`) under `conds`, with any
 /// `*` filled in; relative to the package directory.
 pub fn subpath_target(map: &Value, subpath: &str, conds: &[&str]) -> Option<String> {
@@ -426,6 +535,23 @@ mod tests {
 
     const REQ: &[&str] = &["require", "node", "default"];
     const IMP: &[&str] = &["import", "node", "default"];
+
+    #[test]
+    fn detects_module_syntax() {
+        use super::has_module_syntax as esm;
+        assert!(esm("import fs from 'fs';\nconsole.log(fs)"));
+        assert!(esm("#!/usr/bin/env node\nimport {a} from './a.js'"));
+        assert!(esm("const x = 1;\nexport default x;"));
+        assert!(esm("export const y = 2"));
+        assert!(esm("import './side.js'"));
+        assert!(esm("console.log(import.meta.url)"));
+        assert!(!esm("const fs = require('fs'); module.exports = { a: 1 }"));
+        assert!(!esm("import('./x.js').then(console.log)"));
+        assert!(!esm("// import x from 'y'\n/* export default 1 */\nconst s = 'import a from \"b\"';"));
+        assert!(!esm("const t = `\nimport x from 'y'\n`;"));
+        assert!(!esm("function f() { const o = { import: 1, export: 2 }; return o.import }"));
+        assert!(!esm("exports.importer = 1; foo.export = 2"));
+    }
 
     #[test]
     fn exports_forms() {

@@ -71,10 +71,81 @@ export class Module {
   _compile(content, filename) {
     const wrapper = Module.wrap(content.startsWith("#!") ? "//" + content : content);
     const [fn, err] = core.evalContext(wrapper, "file://" + encodeURI(filename));
-    if (err) throw err.thrown;
+    if (err) {
+      // Node 22 runs a `.js` file of a package without "type" as an ES module when it only
+      // parses as one (module syntax detection).
+      if (esmSyntaxError(err.thrown) && detectable(filename)) {
+        this.exports = importEsmSource(filename, content, this.parent, this === mainModule);
+        return;
+      }
+      throw err.thrown;
+    }
     const require = makeRequire(this);
     return fn.call(this.exports, this.exports, require, this, filename, dirname(filename));
   }
+}
+
+/// Whether `e` (from compiling code as CommonJS) says the code is module syntax.
+function esmSyntaxError(e) {
+  return (
+    e instanceof SyntaxError &&
+    /Cannot use import statement outside a module|Unexpected token 'export'|Cannot use 'import\.meta' outside a module|await is only valid in async functions and the top level bodies of modules/.test(
+      e.message,
+    )
+  );
+}
+
+/// Whether the format of `filename` is only known by looking (a `.js` or extensionless file
+/// whose package scope has no "type").
+function detectable(filename) {
+  const base = filename.slice(filename.lastIndexOf("/") + 1);
+  const dot = base.lastIndexOf(".");
+  if (dot > 0 && base.slice(dot) !== ".js") return false;
+  for (let d = dirname(filename); ; d = dirname(d)) {
+    if (d.endsWith("/node_modules")) return true;
+    let text;
+    try {
+      text = core.decode(readFileBytes((d === "/" ? "" : d) + "/package.json"));
+    } catch {
+      text = undefined;
+    }
+    if (text !== undefined) {
+      try {
+        return JSON.parse(text).type === undefined;
+      } catch {
+        return true;
+      }
+    }
+    if (d === "/") return true;
+  }
+}
+
+/// Run `source` as the ES module `filename` on behalf of `require` (or as the main module).
+/// A main module with top-level `await` finishes asynchronously.
+function importEsmSource(filename, source, parent, isMain) {
+  const url = filename.startsWith("/") ? "file://" + encodeURI(filename) : filename;
+  try {
+    return core.ops.op_import_sync(url, source);
+  } catch (e) {
+    if (isMain && e && /Top-level await is not allowed in synchronous evaluation/.test(e.message)) {
+      // Instantiated but not evaluated: a dynamic import evaluates it, awaiting as it goes;
+      // a rejection is reported as unhandled, ending the process.
+      import(url);
+      return {};
+    }
+    throw requireEsmError(e, filename, parent);
+  }
+}
+
+function requireEsmError(e, filename, parent) {
+  if (e && typeof e.message === "string" && /Top-level await is not allowed in synchronous evaluation/.test(e.message)) {
+    const err = new Error(
+      `require() cannot be used on an ESM graph with top-level await. Use import() instead. To see where the top-level await comes from, use --experimental-print-required-tla.\n  From ${parent?.filename ?? "[eval]"}\n  Requiring ${filename}`,
+    );
+    err.code = "ERR_REQUIRE_ASYNC_MODULE";
+    return err;
+  }
+  return e;
 }
 
 function nodeModulePaths(dir) {
@@ -190,6 +261,7 @@ export function loadFile(filename, format, parent, isMain) {
 
 let mainModule;
 
+
 /// `require()` of an ES module (Node 22.12+): loaded and evaluated synchronously; its namespace
 /// is the result. A module with top-level `await` cannot be required.
 function requireEsm(filename, parent) {
@@ -200,12 +272,7 @@ function requireEsm(filename, parent) {
     module.exports = core.ops.op_import_sync("file://" + encodeURI(filename));
   } catch (e) {
     delete Module._cache[filename];
-    if (e && typeof e.message === "string" && /top-level await|async module/i.test(e.message)) {
-      const err = new Error(`require() cannot be used on an ESM graph with top-level await. Use import() instead. To see where the top-level await comes from, use --experimental-print-required-tla.\n  From ${parent?.filename ?? "[eval]"}\n  Requiring ${filename}`);
-      err.code = "ERR_REQUIRE_ASYNC_MODULE";
-      throw err;
-    }
-    throw e;
+    throw requireEsmError(e, filename, parent);
   }
   module.loaded = true;
   return module.exports;
@@ -272,6 +339,13 @@ export function evalScript(code, name = "[eval]") {
   globalThis.__filename = name;
   globalThis.__dirname = ".";
   const [result, err] = core.evalContext(code, "file://" + process.cwd() + "/" + name);
-  if (err) throw err.thrown;
+  if (err) {
+    // Module syntax in `-e` code: run it as an ES module (Node 22's syntax detection).
+    if (esmSyntaxError(err.thrown)) {
+      importEsmSource("file://" + encodeURI(process.cwd() + "/" + name.replace(/^\[eval\]$/, "[eval1]")), code, null, true);
+      return undefined;
+    }
+    throw err.thrown;
+  }
   return result;
 }
