@@ -67,7 +67,7 @@ function normalizeSpawnArguments(file, args, options) {
   if (file.length === 0) throw invalidArgValue("file", file, "cannot be empty");
   if (Array.isArray(args)) args = args.slice();
   else if (args == null) args = [];
-  else if (typeof args !== "object") throw invalidArgType("args", "an instance of Array", args);
+  else if (typeof args !== "object") throw invalidArgType("args", "of type object", args);
   else {
     options = args;
     args = [];
@@ -243,11 +243,19 @@ export class ChildProcess extends EventEmitter {
     this.stderr = ferr == null ? null : pipeReader(ferr);
     this.stdio = [this.stdin, this.stdout, this.stderr];
     this._watchClose();
-    process.nextTick(() => this.emit("spawn"));
+    // 'spawn' always precedes 'exit', however soon the child ends.
+    let spawned = false;
+    let exited = null;
+    process.nextTick(() => {
+      spawned = true;
+      this.emit("spawn");
+      if (exited) this._onExit(...exited);
+    });
+    // The raw op promise, so that unref() can let the event loop end without it.
     this._wait = core.ops.op_sys_async("wait", { pid: this.pid });
     if (!this._refed) core.unrefOpPromise(this._wait);
     this._wait.then(
-      (st) => this._onExit(st.code, st.signal),
+      (st) => (spawned ? this._onExit(st.code, st.signal) : (exited = [st.code, st.signal])),
       (e) => this.emit("error", uvError(e)),
     );
   }

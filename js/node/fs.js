@@ -325,15 +325,18 @@ export function closeSync(fd) {
   call("close", { fd });
 }
 
-function validateOffsetLength(buffer, offset, length) {
-  const size = buffer.byteLength;
-  if (offset == null) offset = 0;
-  else validateInteger(offset, "offset", 0);
-  if (offset > size) throw outOfRange("offset", `>= 0 && <= ${size}`, offset);
-  if (length == null) length = size - offset;
-  else validateInteger(length, "length", 0);
-  if (length > size - offset) throw outOfRange("length", `>= 0 && <= ${size - offset}`, length);
-  return [offset, length];
+// Node's validateOffsetLengthRead / validateOffsetLengthWrite, with their exact messages.
+function validateOffsetLengthRead(offset, length, size) {
+  if (offset < 0) throw outOfRange("offset", ">= 0", offset);
+  if (length < 0) throw outOfRange("length", ">= 0", length);
+  if (offset + length > size) throw outOfRange("length", `<= ${size - offset}`, length);
+}
+
+function validateOffsetLengthWrite(offset, length, size) {
+  if (offset > size) throw outOfRange("offset", `<= ${size}`, offset);
+  if (length > size - offset) throw outOfRange("length", `<= ${size - offset}`, length);
+  if (length < 0) throw outOfRange("length", ">= 0", length);
+  validateInt32(length, "length", 0);
 }
 
 function validatePosition(position, name = "position") {
@@ -351,54 +354,53 @@ function asView(buffer, name = "buffer") {
   return new Uint8Array(buffer.buffer, buffer.byteOffset, buffer.byteLength);
 }
 
-/// Normalise read(fd, buffer, offset, length, position) and read(fd, buffer, options).
-function readArgs(buffer, offsetOrOptions, length, position) {
-  let offset = offsetOrOptions;
-  if (offsetOrOptions !== null && typeof offsetOrOptions === "object") {
-    ({ offset = 0, length, position = null } = offsetOrOptions);
-  }
-  const view = asView(buffer);
-  [offset, length] = validateOffsetLength(view, offset, length);
-  position = validatePosition(position);
-  return [view, offset, length, position];
-}
-
 export function readSync(fd, buffer, offsetOrOptions, length, position) {
   validateFd(fd);
-  let view, offset;
-  [view, offset, length, position] = readArgs(buffer, offsetOrOptions, length, position);
-  if (length === 0) return 0;
-  return fdRead(fd, view.subarray(offset, offset + length), position);
-}
-
-/// Normalise write(fd, buffer, offset, length, position) / write(fd, buffer, options) /
-/// write(fd, string, position, encoding).
-function writeArgs(buffer, offsetOrOptions, length, position) {
-  if (typeof buffer === "string") {
-    const pos = offsetOrOptions;
-    const encoding = typeof length === "string" ? length : "utf8";
-    validateEncoding(encoding);
-    const b = Buffer.from(buffer, encoding);
-    return [b, 0, b.length, validatePosition(typeof pos === "number" || typeof pos === "bigint" ? pos : null)];
-  }
-  if (!ArrayBuffer.isView(buffer)) {
-    throw invalidArgType("buffer", "of type string or an instance of Buffer, TypedArray, or DataView", buffer);
-  }
-  let offset = offsetOrOptions;
-  if (offsetOrOptions !== null && typeof offsetOrOptions === "object") {
-    ({ offset = 0, length, position = null } = offsetOrOptions);
-  }
   const view = asView(buffer);
-  [offset, length] = validateOffsetLength(view, offset, length);
-  return [view, offset, length, validatePosition(position)];
+  let offset = offsetOrOptions;
+  if (arguments.length <= 3 || (typeof offsetOrOptions === "object" && offsetOrOptions !== null)) {
+    if (offsetOrOptions !== undefined && offsetOrOptions !== null) validateObject(offsetOrOptions, "options");
+    ({ offset = 0, length = view.byteLength - offset, position = null } = offsetOrOptions ?? {});
+  }
+  if (offset === undefined || offset === null) offset = 0;
+  else validateInteger(offset, "offset", 0);
+  length |= 0;
+  if (length === 0) return 0;
+  if (view.byteLength === 0) throw invalidArgValue("buffer", buffer, "is empty and cannot be written");
+  validateOffsetLengthRead(offset, length, view.byteLength);
+  position = validatePosition(position);
+  return fdRead(fd, view.subarray(offset, offset + length), position);
 }
 
 export function writeSync(fd, buffer, offsetOrOptions, length, position) {
   validateFd(fd);
-  let view, offset;
-  [view, offset, length, position] = writeArgs(buffer, offsetOrOptions, length, position);
+  let view;
+  let offset = offsetOrOptions;
+  if (ArrayBuffer.isView(buffer)) {
+    view = asView(buffer);
+    if (typeof offset === "object" && offset !== null) {
+      ({ offset = 0, length = view.byteLength - offset, position = null } = offsetOrOptions);
+    }
+    if (offset == null) offset = 0;
+    else validateInteger(offset, "offset", 0);
+    if (typeof length !== "number") length = view.byteLength - offset;
+    if (typeof position !== "number" && typeof position !== "bigint") position = null;
+    validateOffsetLengthWrite(offset, length, view.byteLength);
+  } else {
+    // write(fd, string, position, encoding)
+    if (typeof buffer !== "string") {
+      throw invalidArgType("buffer", "of type string or an instance of Buffer, TypedArray, or DataView", buffer);
+    }
+    const encoding = typeof length === "string" ? length : "utf8";
+    validateEncoding(encoding);
+    position = offsetOrOptions;
+    if (typeof position !== "number" && typeof position !== "bigint") position = null;
+    view = Buffer.from(buffer, encoding);
+    offset = 0;
+    length = view.length;
+  }
   if (length === 0) return 0;
-  return fdWrite(fd, view.subarray(offset, offset + length), position);
+  return fdWrite(fd, view.subarray(offset, offset + length), validatePosition(position));
 }
 
 export function readvSync(fd, buffers, position) {
@@ -460,7 +462,7 @@ export function readFileSync(path, options) {
     buf = readAllFd(path);
   } else {
     path = toPath(path);
-    const flags = stringToFlags(options.flag, "flag");
+    const flags = stringToFlags(options.flag);
     if (flags === C.O_RDONLY) {
       try {
         const b = readFileBytes(path);
@@ -501,7 +503,7 @@ export function writeFileSync(path, data, options) {
     return;
   }
   path = toPath(path);
-  const flags = stringToFlags(options.flag, "flag");
+  const flags = stringToFlags(options.flag);
   const mode = parseMode(options.mode, "mode", 0o666);
   const simple = { [FLAGS.w]: "w", [FLAGS.wx]: "wx", [FLAGS.a]: "a", [FLAGS.ax]: "ax" }[flags];
   if (simple) {
