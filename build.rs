@@ -51,25 +51,34 @@ fn snapshot() {
         "js/build.mjs failed (run `npm install` first: it needs the dev dependencies)"
     );
     let code = std::fs::read_to_string(&bundle).expect("bundle");
-    let mut rt = deno_core::JsRuntimeForSnapshot::new(deno_core::RuntimeOptions {
-        extensions: vec![ops::agentos_node::init_ops()],
-        ..Default::default()
-    });
-    if let Err(e) = rt.execute_script("ext:agentos/node.js", code) {
-        panic!("the guest runtime failed to evaluate:\n{e}");
-    }
-    let names = match rt.execute_script(
-        "ext:agentos/exports.js",
-        "JSON.stringify(globalThis.__agentos.exportNames())",
-    ) {
-        Ok(v) => {
-            let scope = &mut rt.handle_scope();
-            let v = v8::Local::new(scope, v);
-            v.to_rust_string_lossy(scope)
+    let runtime = || {
+        let mut rt = deno_core::JsRuntimeForSnapshot::new(deno_core::RuntimeOptions {
+            extensions: vec![ops::agentos_node::init_ops()],
+            ..Default::default()
+        });
+        if let Err(e) = rt.execute_script("ext:agentos/node.js", code.clone()) {
+            panic!("the guest runtime failed to evaluate:\n{e}");
         }
-        Err(e) => panic!("listing builtin exports:\n{e}"),
+        rt
+    };
+    // The builtins' export names, from an isolate of its own: listing them instantiates every
+    // builtin, which the snapshot must not hold (they load lazily).
+    let names = {
+        let mut rt = runtime();
+        match rt.execute_script(
+            "ext:agentos/exports.js",
+            "JSON.stringify(globalThis.__agentos.exportNames())",
+        ) {
+            Ok(v) => {
+                let scope = &mut rt.handle_scope();
+                let v = v8::Local::new(scope, v);
+                v.to_rust_string_lossy(scope)
+            }
+            Err(e) => panic!("listing builtin exports:\n{e}"),
+        }
     };
     std::fs::write(out.join("node_exports.json"), names).expect("write exports");
+    let rt = runtime();
     let snap = rt.snapshot();
     std::fs::write(out.join("node.snap"), &snap).expect("write snapshot");
 }

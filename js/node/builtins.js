@@ -1,63 +1,44 @@
-// The builtin module table: name -> factory (evaluated once, in the snapshot).
+// The builtin module table: name -> factory, called once on first `require`/`import`.
 // `module`, `process` and `timers` are added by bootstrap.js.
+//
+// Factories load their module lazily: the startup snapshot holds only what every process uses
+// (process, console, stdio streams, buffer, events, path, util), so booting an isolate
+// deserialises less; the rest is compiled on first use.
 
-import path from "./path.js";
-import * as stream from "./stream.js";
-import streamPromises from "./stream_promises.js";
-import events from "./events.js";
-import buffer from "./buffer.js";
-import util from "./util.js";
-import string_decoder from "./string_decoder.js";
-import assert from "./assert.js";
-import fs from "./fs.js";
-import child_process from "./child_process.js";
-import crypto from "./crypto.js";
-import os from "./os.js";
-import readline from "./readline.js";
-import tty from "./tty.js";
-import perf_hooks from "./perf_hooks.js";
-import async_hooks from "./async_hooks.js";
-import worker_threads from "./worker_threads.js";
-import timersPromises from "./timers_promises.js";
-import url from "./url.js";
-import querystring from "./querystring.js";
-import zlib from "./zlib.js";
-import consoleModule from "./console.js";
-import vm from "./vm.js";
-import unsupported from "./unsupported.js";
-
-const streamModule = stream.default;
+// `require` with a literal argument is bundled by esbuild as a lazily initialised module.
+/* global require */
+const def = (ns) => (ns && "default" in ns ? ns.default : ns);
 
 export const builtins = {
-  path: () => path,
-  "path/posix": () => path,
-  "path/win32": () => path.win32,
-  stream: () => streamModule,
-  "stream/promises": () => streamPromises,
+  path: () => def(require("./path.js")),
+  "path/posix": () => def(require("./path.js")),
+  "path/win32": () => def(require("./path.js")).win32,
+  stream: () => def(require("./stream.js")),
+  "stream/promises": () => def(require("./stream_promises.js")),
   "stream/web": () => ({ ReadableStream: globalThis.ReadableStream, WritableStream: globalThis.WritableStream, TransformStream: globalThis.TransformStream }),
-  events: () => events,
-  buffer: () => buffer,
-  util: () => util,
-  "util/types": () => util.types,
-  string_decoder: () => string_decoder,
-  assert: () => assert,
-  "assert/strict": () => assert.strict,
-  fs: () => fs,
-  "fs/promises": () => fs.promises,
-  child_process: () => child_process,
-  crypto: () => crypto,
-  os: () => os,
-  readline: () => readline,
-  "readline/promises": () => readline.promises,
-  tty: () => tty,
-  perf_hooks: () => perf_hooks,
-  async_hooks: () => async_hooks,
-  worker_threads: () => worker_threads,
-  "timers/promises": () => timersPromises,
-  url: () => url,
-  querystring: () => querystring,
-  zlib: () => zlib,
-  console: () => consoleModule,
-  vm: () => vm,
-  ...unsupported,
+  events: () => def(require("./events.js")),
+  buffer: () => def(require("./buffer.js")),
+  util: () => def(require("./util.js")),
+  "util/types": () => def(require("./util.js")).types,
+  string_decoder: () => def(require("./string_decoder.js")),
+  assert: () => def(require("./assert.js")),
+  "assert/strict": () => def(require("./assert.js")).strict,
+  fs: () => def(require("./fs.js")),
+  "fs/promises": () => def(require("./fs.js")).promises,
+  child_process: () => def(require("./child_process.js")),
+  crypto: () => def(require("./crypto.js")),
+  os: () => def(require("./os.js")),
+  readline: () => def(require("./readline.js")),
+  "readline/promises": () => def(require("./readline.js")).promises,
+  tty: () => def(require("./tty.js")),
+  perf_hooks: () => def(require("./perf_hooks.js")),
+  async_hooks: () => def(require("./async_hooks.js")),
+  worker_threads: () => def(require("./worker_threads.js")),
+  "timers/promises": () => def(require("./timers_promises.js")),
+  url: () => def(require("./url.js")),
+  querystring: () => def(require("./querystring.js")),
+  zlib: () => def(require("./zlib.js")),
+  console: () => def(require("./console.js")),
+  vm: () => def(require("./vm.js")),
+  ...def(require("./unsupported.js")),
 };

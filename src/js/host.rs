@@ -150,7 +150,6 @@ fn parse_flags(v: &Value) -> SysResult<(bool, bool, bool, bool, bool, bool)> {
     }
     let s = v.as_str().unwrap_or("r");
     let excl = s.contains('x');
-    let plus = s.contains('+');
     Ok(match s.replace(['x', 's'], "").as_str() {
         "r" => (true, false, false, false, false, false),
         "r+" => (true, true, false, false, false, false),
@@ -160,8 +159,7 @@ fn parse_flags(v: &Value) -> SysResult<(bool, bool, bool, bool, bool, bool)> {
         "a+" => (true, true, true, false, true, excl),
         _ => {
             return Err(invalid(format!(
-                "The argument 'flags' is invalid. Received '{s}'{}",
-                if plus { "" } else { "" }
+                "The argument 'flags' is invalid. Received '{s}'"
             )))
         }
     })
@@ -588,28 +586,28 @@ impl KernelHost {
             let drain = |f: Option<Arc<OpenFile>>| {
                 let killer = killer.clone();
                 async move {
-                let mut out = Vec::new();
-                let mut over = false;
-                if let Some(f) = f {
-                    loop {
-                        match f.read(64 * 1024).await {
-                            Ok(b) if !b.is_empty() => {
-                                if over {
-                                    continue;
+                    let mut out = Vec::new();
+                    let mut over = false;
+                    if let Some(f) = f {
+                        loop {
+                            match f.read(64 * 1024).await {
+                                Ok(b) if !b.is_empty() => {
+                                    if over {
+                                        continue;
+                                    }
+                                    if out.len() + b.len() > max {
+                                        over = true;
+                                        out.extend_from_slice(&b[..max.saturating_sub(out.len())]);
+                                        let _ = killer.procs().kill(pid as i64, kill_signal);
+                                    } else {
+                                        out.extend_from_slice(&b);
+                                    }
                                 }
-                                if out.len() + b.len() > max {
-                                    over = true;
-                                    out.extend_from_slice(&b[..max.saturating_sub(out.len())]);
-                                    let _ = killer.procs().kill(pid as i64, kill_signal);
-                                } else {
-                                    out.extend_from_slice(&b);
-                                }
+                                _ => break,
                             }
-                            _ => break,
                         }
                     }
-                }
-                (out, over)
+                    (out, over)
                 }
             };
             let wait = async {
@@ -681,7 +679,13 @@ impl KernelHost {
 impl KernelHost {
     /// Put an error back in the caller's terms: a relative path argument is reported as given
     /// (`open 'a.txt'`), not as the absolute path the kernel worked on (as Node does).
-    fn as_given(&self, mut e: SysError, a: &Value, path_keys: &[&str], dest_keys: &[&str]) -> SysError {
+    fn as_given(
+        &self,
+        mut e: SysError,
+        a: &Value,
+        path_keys: &[&str],
+        dest_keys: &[&str],
+    ) -> SysError {
         let fix = |slot: &mut Option<String>, msg: &mut String, keys: &[&str]| {
             for k in keys {
                 let Some(orig) = a.get(*k).and_then(Value::as_str) else {
@@ -1041,7 +1045,14 @@ impl Host for KernelHost {
         let p = self.abs(given)?;
         let b = self
             .vfs(self.kernel.vfs().read_file(self.cred(), &p))
-            .map_err(|e| self.as_given(e.with_syscall("open"), &json!({ "path": given }), &["path"], &[]))?;
+            .map_err(|e| {
+                self.as_given(
+                    e.with_syscall("open"),
+                    &json!({ "path": given }),
+                    &["path"],
+                    &[],
+                )
+            })?;
         Ok(b.to_vec())
     }
 
@@ -1062,7 +1073,14 @@ impl Host for KernelHost {
                 .vfs()
                 .write(self.cred(), &p, Bytes::copy_from_slice(data), opts),
         )
-        .map_err(|e| self.as_given(e.with_syscall("open"), &json!({ "path": given }), &["path"], &[]))?;
+        .map_err(|e| {
+            self.as_given(
+                e.with_syscall("open"),
+                &json!({ "path": given }),
+                &["path"],
+                &[],
+            )
+        })?;
         Ok(())
     }
 

@@ -9,6 +9,10 @@
 //! Guest JS calls these through `Deno.core.ops` (see `js/node/internal/sys.js`); errors arrive
 //! as `AgentOsSystemError`s carrying Node's `code`, `errno`, `syscall`, `path` and `dest`.
 
+// `SysError` carries Node's five error fields; it is built only on failure, and these results
+// go straight to deno_core, so its size costs nothing worth a box.
+#![allow(clippy::result_large_err)]
+
 use std::borrow::Cow;
 use std::cell::RefCell;
 use std::future::Future;

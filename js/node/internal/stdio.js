@@ -1,8 +1,12 @@
 // process.stdin/stdout/stderr over the kernel's descriptors 0, 1 and 2.
 // stdout/stderr writes are synchronous (as Node's are for files and pipes on Linux).
 
-import { Readable, Writable } from "../stream.js";
 import { Buffer } from "buffer";
+
+// Streams load on first use of process.stdin/stdout/stderr (console.log included), keeping
+// readable-stream out of the startup snapshot for programs that never print.
+/* global require */
+const streams = () => require("../stream.js");
 import { writeSync, readAsync, sys } from "./sys.js";
 
 function toBytes(chunk, encoding) {
@@ -12,6 +16,7 @@ function toBytes(chunk, encoding) {
 }
 
 export function makeWriteStream(fd) {
+  const { Writable } = streams();
   const stream = new Writable({
     decodeStrings: false,
     write(chunk, encoding, cb) {
@@ -41,6 +46,7 @@ export function makeWriteStream(fd) {
 }
 
 export function makeReadStream(fd) {
+  const { Readable } = streams();
   let reading = false;
   const stream = new Readable({
     highWaterMark: 65536,
