@@ -8,6 +8,22 @@ import { fmtBytes, fmtNs, percentiles, row, timeEach } from "./stats.mjs";
 const fmt = (p) => Object.fromEntries(Object.entries(p).map(([k, v]) => [k, fmtNs(v)]));
 const root = path.join(path.dirname(fileURLToPath(import.meta.url)), "..");
 
+// The first guest in a fresh host process also initialises V8's platform; the first in a new VM
+// pays nothing more than any later one.
+{
+  const script = `
+    const { AgentOs } = await import(${JSON.stringify(new URL("../index.js", import.meta.url).href)});
+    const t = [];
+    const a = await AgentOs.create();
+    for (let i = 0; i < 3; i++) { const s = performance.now(); await a.exec("node -e 1"); t.push(performance.now() - s); }
+    const b = await AgentOs.create();
+    const s = performance.now(); await b.exec("node -e 1"); t.push(performance.now() - s);
+    console.log(JSON.stringify(t));`;
+  const { execFileSync } = await import("node:child_process");
+  const t = JSON.parse(execFileSync(process.execPath, ["--input-type=module", "-e", script]).toString());
+  row("first node in a host process / 2nd / new VM", { first: fmtNs(t[0] * 1e6), second: fmtNs(t[1] * 1e6), "first in a 2nd VM": fmtNs(t[3] * 1e6) });
+}
+
 const vm = await AgentOs.create();
 for (let i = 0; i < 20; i++) await vm.exec("node -e 1");
 
