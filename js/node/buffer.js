@@ -6,40 +6,9 @@ import b from "buffer/";
 import { Blob, File, resolveObjectURL } from "./web.js";
 import { atob, btoa } from "./internal/globals.js";
 import { fixNames } from "./internal/names.js";
+import "./internal/buffer_patch.js";
 
 const { Buffer } = b;
-
-// base64url: the npm decoder already accepts '-' and '_', so inputs map to 'base64'; outputs are
-// re-alphabeted without padding.
-const isB64url = (e) => typeof e === "string" && e.toLowerCase() === "base64url";
-const fixArgs = (args) => args.map((a) => (isB64url(a) ? "base64" : a));
-const toUrl = (s) => s.replace(/\+/g, "-").replace(/\//g, "_").replace(/=+$/, "");
-
-if (!Buffer.isEncoding("base64url")) {
-  const { from, byteLength, isEncoding, alloc } = Buffer;
-  Buffer.from = function (...args) {
-    return from.apply(this, fixArgs(args));
-  };
-  Buffer.alloc = function (...args) {
-    return alloc.apply(this, fixArgs(args));
-  };
-  Buffer.byteLength = function (...args) {
-    return byteLength.apply(this, fixArgs(args));
-  };
-  Buffer.isEncoding = (e) => isB64url(e) || isEncoding(e);
-  const proto = Buffer.prototype;
-  for (const name of ["write", "fill", "indexOf", "lastIndexOf", "includes"]) {
-    const orig = proto[name];
-    proto[name] = function (...args) {
-      return orig.apply(this, fixArgs(args));
-    };
-  }
-  const toString = proto.toString;
-  proto.toString = function (encoding, ...rest) {
-    return isB64url(encoding) ? toUrl(toString.call(this, "base64", ...rest)) : toString.call(this, encoding, ...rest);
-  };
-  proto.toLocaleString = proto.toString;
-}
 
 function bytesOf(input) {
   if (input instanceof ArrayBuffer || (typeof SharedArrayBuffer !== "undefined" && input instanceof SharedArrayBuffer)) return new Uint8Array(input);

@@ -430,6 +430,8 @@ export const constants = Object.freeze({
   POINT_CONVERSION_HYBRID: 6,
 });
 
+fixNames({ Crypto, SubtleCrypto });
+
 const crypto = {
   createHash,
   createHmac,

@@ -5,11 +5,11 @@
 //
 // Every emitter in the guest (process, streams) is built on the npm class, so it is patched in
 // place and `EventEmitter` below shares its prototype: `process instanceof EventEmitter` holds.
+// web.js imports this module eagerly, so the patches apply before any builtin is required.
 
 import Base from "events/";
 import { inspect } from "node-inspect-extracted";
 import { AbortError } from "./internal/timers.js";
-import { eventTargetListeners } from "./web.js";
 import { core } from "./internal/sys.js";
 import { fixNames } from "./internal/names.js";
 
@@ -237,7 +237,8 @@ function on(emitter, event, options = {}) {
 
 function getEventListeners(target, type) {
   if (typeof target?.listeners === "function") return target.listeners(type);
-  if (isEventTarget(target)) return eventTargetListeners(target, type);
+  // Loaded on use: web.js imports this module eagerly (to patch the shared EventEmitter).
+  if (isEventTarget(target)) return require("./web.js").eventTargetListeners(target, type);
   throw invalidArgType("emitter", "an instance of EventEmitter or EventTarget", target);
 }
 

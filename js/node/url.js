@@ -61,6 +61,7 @@ export function domainToUnicode(domain) {
 
 export function urlToHttpOptions(url) {
   const options = {
+    __proto__: null,
     protocol: url.protocol,
     hostname: typeof url.hostname === "string" && url.hostname.startsWith("[") ? url.hostname.slice(1, -1) : url.hostname,
     hash: url.hash,

@@ -3,7 +3,7 @@
 // MessagePort, BroadcastChannel, and the WHATWG streams (web-streams-polyfill).
 // fetch/Request/Response/Headers arrive with networking.
 
-import { URL, URLSearchParams } from "whatwg-url";
+import { URL as WhatwgURL, URLSearchParams } from "whatwg-url";
 import * as streams from "web-streams-polyfill";
 import { inspect } from "node-inspect-extracted";
 import { core, sys } from "./internal/sys.js";
@@ -12,7 +12,10 @@ const sysOs = () => sys("os");
 import * as timers from "./internal/timers.js";
 import { fixNames } from "./internal/names.js";
 import { structuredClone } from "./internal/globals.js";
-import { webcrypto, Crypto, SubtleCrypto } from "./crypto.js";
+// Patches of the shared Buffer and EventEmitter classes: they must hold from process start, not
+// from the first require("buffer") / require("events") (builtins load lazily).
+import "./internal/buffer_patch.js";
+import "./events.js";
 
 const kInspect = Symbol.for("nodejs.util.inspect.custom");
 
@@ -484,6 +487,32 @@ export function resolveObjectURL(url) {
 
 // --- URL ------------------------------------------------------------------------------------
 
+// whatwg-url's URL with Node's errors: ERR_MISSING_ARGS, and ERR_INVALID_URL carrying `input`.
+class URL extends WhatwgURL {
+  constructor(input, base = undefined) {
+    if (arguments.length === 0) {
+      throw Object.assign(new TypeError('The "url" argument must be specified'), { code: "ERR_MISSING_ARGS" });
+    }
+    try {
+      super(input, ...(base === undefined ? [] : [base]));
+    } catch (e) {
+      if (!(e instanceof TypeError) || !/^Invalid (base )?URL/.test(e.message)) throw e;
+      const err = new TypeError("Invalid URL");
+      err.code = "ERR_INVALID_URL";
+      err.input = `${input}`;
+      if (base !== undefined) err.base = `${base}`;
+      throw err;
+    }
+  }
+  static parse(input, base = undefined) {
+    try {
+      return new URL(input, base);
+    } catch {
+      return null;
+    }
+  }
+}
+
 URL.createObjectURL = function createObjectURL(blob) {
   if (!(blob instanceof Blob)) throw argTypeError("obj", "an instance of Blob", blob);
   const bytes = new Uint8Array(16);
@@ -767,15 +796,23 @@ class Navigator {
 Object.defineProperty(Navigator.prototype, Symbol.toStringTag, { value: "Navigator", configurable: true });
 
 fixNames(webGlobals);
-fixNames({ Navigator, Crypto, SubtleCrypto });
+fixNames({ Navigator });
 
 export function install(g) {
   const define = (name, value) => Object.defineProperty(g, name, { value, writable: true, configurable: true, enumerable: false });
   for (const [name, value] of Object.entries(webGlobals)) define(name, value);
-  define("Crypto", Crypto);
-  define("SubtleCrypto", SubtleCrypto);
-  // Node defines `crypto` and `navigator` as accessors on the global.
-  Object.defineProperty(g, "crypto", { get: () => webcrypto, set: undefined, configurable: true, enumerable: false });
+  // crypto loads on first use (builtins load lazily); assigning replaces the accessor.
+  /* global require */
+  const lazy = (name, get) =>
+    Object.defineProperty(g, name, {
+      get,
+      set: (value) => define(name, value),
+      configurable: true,
+      enumerable: false,
+    });
+  lazy("Crypto", () => require("./crypto.js").Crypto);
+  lazy("SubtleCrypto", () => require("./crypto.js").SubtleCrypto);
+  lazy("crypto", () => require("./crypto.js").webcrypto);
   define("Navigator", Navigator);
   Object.defineProperty(g, "navigator", { get: () => navigator, configurable: true, enumerable: false });
 }
