@@ -61,7 +61,7 @@ const CASES: Case[] = [
   { name: "prettier", script: "prettier.mjs", timeout: 90_000 },
   { name: "typescript", script: "typescript.cjs", timeout: 90_000 },
   { name: "typescript (tsc --version)", command: "node node_modules/typescript/bin/tsc --version", packages: ["typescript"], timeout: 90_000 },
-  { name: "esbuild-wasm", script: "esbuild-wasm.cjs", timeout: 90_000 },
+  { name: "esbuild-wasm", script: "esbuild-wasm.cjs", timeout: 30_000 },
   { name: "yaml", script: "yaml.cjs" },
   { name: "lru-cache", script: "lru-cache.cjs" },
   { name: "dayjs", script: "dayjs.cjs" },
@@ -83,7 +83,12 @@ const CASES: Case[] = [
 ];
 
 /** Cases that do not pass yet, with the reason (run as `it.fails`). */
-const KNOWN_FAILURES: Record<string, string> = {};
+const KNOWN_FAILURES: Record<string, string> = {
+  // Repro: (sleep 1; echo x) | node -e "require('fs').read(0, Buffer.alloc(9), 0, 9, null, () => console.log('read')); setTimeout(() => console.log('timer'), 100)"
+  // prints "read" before "timer": the Go WebAssembly service reads its stdin with fs.read and
+  // can only run its goroutines (timers, callbacks) while that read is pending.
+  "esbuild-wasm": "fs.read() on a pipe blocks the event loop (it is readSync underneath), so the service child stalls",
+};
 
 const APP = "/home/user/app";
 const SCRIPTS = join(HOST_ROOT, "__test__", "compat", "scripts");
