@@ -9,7 +9,7 @@
 import { Buffer } from "buffer";
 import { EventEmitter } from "events";
 import { Readable, Writable } from "./stream.js";
-import { core, sys, readAsync, writeAsync } from "./internal/sys.js";
+import { core, sys } from "./internal/sys.js";
 import { process } from "./internal/process.js";
 import { setTimeout, clearTimeout } from "./internal/timers.js";
 import {
@@ -135,26 +135,34 @@ function spawnError(e, syscall, file, spawnargs) {
 // ---------------------------------------------------------------------------------------------
 // ChildProcess
 
+// The pipes' reads and writes use the raw op promises so that a destroyed stream can unref the
+// one in flight: a grandchild still holding the pipe must not keep this process alive.
 function pipeReader(fd) {
   let closed = false;
-  const close = () => {
-    if (!closed) {
-      closed = true;
-      try {
-        sys("close", { fd });
-      } catch {}
-    }
-  };
+  let pending = null;
   const stream = new Readable({
     highWaterMark: 65536,
     read(n) {
-      readAsync(fd, Math.max(n, 65536)).then(
-        (b) => stream.push(b == null ? null : Buffer.from(b.buffer, b.byteOffset, b.byteLength)),
-        (e) => stream.destroy(closed ? null : uvError(e)),
+      const p = (pending = core.ops.op_fd_read_async(fd, Math.max(n, 65536)));
+      p.then(
+        (b) => {
+          pending = null;
+          if (!closed) stream.push(b == null ? null : Buffer.from(b.buffer, b.byteOffset, b.byteLength));
+        },
+        (e) => {
+          pending = null;
+          if (!closed) stream.destroy(uvError(e));
+        },
       );
     },
     destroy(err, cb) {
-      close();
+      if (!closed) {
+        closed = true;
+        if (pending) core.unrefOpPromise(pending);
+        try {
+          sys("close", { fd });
+        } catch {}
+      }
       cb(err);
     },
   });
@@ -163,9 +171,11 @@ function pipeReader(fd) {
 
 function pipeWriter(fd) {
   let closed = false;
+  let pending = null;
   const close = () => {
     if (!closed) {
       closed = true;
+      if (pending) core.unrefOpPromise(pending);
       try {
         sys("close", { fd });
       } catch {}
@@ -175,7 +185,17 @@ function pipeWriter(fd) {
     highWaterMark: 65536,
     write(chunk, encoding, cb) {
       const b = typeof chunk === "string" ? Buffer.from(chunk, encoding) : chunk;
-      writeAsync(fd, b).then(() => cb(), (e) => cb(uvError(e)));
+      const p = (pending = core.ops.op_fd_write_async(fd, b));
+      p.then(
+        () => {
+          pending = null;
+          cb();
+        },
+        (e) => {
+          pending = null;
+          cb(closed ? null : uvError(e));
+        },
+      );
     },
     final(cb) {
       close();

@@ -581,24 +581,41 @@ impl KernelHost {
                 }
             };
             let pid = child.pid;
-            let killer = kernel.clone();
-            // Past maxBuffer the child is killed, as Node's spawnSync does.
+            // Past maxBuffer or the timeout the child is killed and its pipes closed, as in
+            // Node's SyncProcessRunner::Kill: output stops there, and whatever still holds the
+            // pipes (a grandchild) gets EPIPE instead of keeping spawnSync waiting.
+            let (stop_tx, stop_rx) = tokio::sync::watch::channel(false);
+            let stop_tx = Arc::new(stop_tx);
+            let kill = {
+                let kernel = kernel.clone();
+                let stop_tx = stop_tx.clone();
+                move || {
+                    let _ = kernel.procs().kill(pid as i64, kill_signal);
+                    let _ = stop_tx.send(true);
+                }
+            };
             let drain = |f: Option<Arc<OpenFile>>| {
-                let killer = killer.clone();
+                let kill = kill.clone();
+                let mut stop = stop_rx.clone();
                 async move {
                     let mut out = Vec::new();
                     let mut over = false;
                     if let Some(f) = f {
                         loop {
-                            match f.read(64 * 1024).await {
+                            if *stop.borrow() {
+                                break;
+                            }
+                            let r = tokio::select! {
+                                r = f.read(64 * 1024) => r,
+                                _ = stop.changed() => break,
+                            };
+                            match r {
                                 Ok(b) if !b.is_empty() => {
-                                    if over {
-                                        continue;
-                                    }
                                     if out.len() + b.len() > max {
                                         over = true;
                                         out.extend_from_slice(&b[..max.saturating_sub(out.len())]);
-                                        let _ = killer.procs().kill(pid as i64, kill_signal);
+                                        kill();
+                                        break;
                                     } else {
                                         out.extend_from_slice(&b);
                                     }
@@ -616,7 +633,7 @@ impl KernelHost {
                         tokio::select! {
                             c = child.wait() => (c, false),
                             _ = tokio::time::sleep(std::time::Duration::from_millis(ms as u64)) => {
-                                let _ = kernel.procs().kill(child.pid as i64, kill_signal);
+                                kill();
                                 (child.wait().await, true)
                             }
                         }

@@ -1,0 +1,241 @@
+// `child_process` for guest JavaScript: processes of the VM started by a guest, with Node's
+// events, results and errors. Scripts whose behaviour is the same in Node 20 and 22 are also run
+// by the host's real Node and the outputs compared; the rest assert exact output.
+import { spawnSync } from "node:child_process";
+import { mkdtempSync, rmSync, writeFileSync } from "node:fs";
+import { tmpdir } from "node:os";
+import { join } from "node:path";
+import { afterAll, beforeAll, describe, expect, it } from "vitest";
+import { AgentOs } from "../index.js";
+
+let vm: AgentOs;
+let n = 0;
+beforeAll(async () => {
+  vm = await AgentOs.create();
+});
+afterAll(async () => {
+  await vm.dispose();
+});
+
+/** Run `src` as a script in a fresh directory of the VM (its cwd). */
+async function guest(src: string, ext = "js") {
+  const dir = `/home/user/cp${++n}`;
+  await vm.mkdir(dir, { recursive: true });
+  await vm.writeFile(`${dir}/t.${ext}`, src);
+  return vm.exec(`node t.${ext}`, { cwd: dir });
+}
+
+/** The same script run by the host's Node in a fresh temp directory. */
+function host(src: string) {
+  const dir = mkdtempSync(join(tmpdir(), "agentos-cp-"));
+  try {
+    writeFileSync(join(dir, "t.js"), src);
+    const r = spawnSync(process.execPath, ["t.js"], { cwd: dir, encoding: "utf8" });
+    return { exitCode: r.status, stdout: r.stdout, stderr: r.stderr };
+  } finally {
+    rmSync(dir, { recursive: true, force: true });
+  }
+}
+
+async function sameAsHost(src: string) {
+  const expected = host(src);
+  expect(expected.stderr).toBe("");
+  const r = await guest(src);
+  expect(r.stderr).toBe("");
+  expect(r.stdout).toBe(expected.stdout);
+  return r.stdout;
+}
+
+// Runs a child to its 'close', printing its events, output and final state.
+const RUN = `
+const cp = require("child_process");
+const run = (name, child, extra) => new Promise((res) => {
+  const ev = [];
+  let out = "", err = "";
+  child.stdout && child.stdout.on("data", (d) => (out += d));
+  child.stderr && child.stderr.on("data", (d) => (err += d));
+  for (const e of ["spawn", "exit", "close", "error"]) child.on(e, (...a) => {
+    ev.push(e + (e === "error" ? ":" + a[0].code + ":" + a[0].message : a.length ? ":" + a.join("/") : ""));
+    if (e === "close") {
+      console.log(name, ev.join(" "), JSON.stringify(out), JSON.stringify(err), child.exitCode, child.signalCode, typeof child.pid, child.killed);
+      res();
+    }
+  });
+  extra && extra(child);
+});
+`;
+
+describe("spawn", () => {
+  it("events in Node's order, exit codes, signals, stdio, shell, cwd, env (as host node)", async () => {
+    const out = await sameAsHost(`${RUN}
+(async () => {
+  await run("echo", cp.spawn("echo", ["a", "b"]));
+  await run("fail", cp.spawn("sh", ["-c", "echo o; echo e >&2; exit 7"]));
+  await run("stdin", cp.spawn("cat"), (c) => { c.stdin.write("in1 "); c.stdin.end("in2"); });
+  await run("enoent", cp.spawn("nosuchcmd", ["q"]));
+  await run("kill", cp.spawn("sleep", ["10"]), (c) => setTimeout(() => console.log("kill returns", c.kill(), c.killed), 50));
+  await run("SIGKILL", cp.spawn("sleep", ["10"]), (c) => setTimeout(() => c.kill("SIGKILL"), 50));
+  await run("shell", cp.spawn("echo hi | tr a-z A-Z", { shell: true }));
+  await run("cwd", cp.spawn("pwd", { cwd: "/" }));
+  await run("ignore", cp.spawn("sh", ["-c", "echo x; echo y >&2"], { stdio: ["ignore", "pipe", "ignore"] }));
+  await run("timeout", cp.spawn("sleep", ["10"], { timeout: 50 }));
+  await run("env", cp.spawn("sh", ["-c", "echo $AA-$BB"], { env: { ...process.env, AA: "1", BB: undefined } }));
+  const c = cp.spawn("true");
+  await new Promise((r) => c.on("close", r));
+  console.log("kill after exit", c.kill());
+  try { cp.spawn("echo").kill("SIGFOO"); } catch (e) { console.log(e.code, e.name, e.message); }
+  const echo = cp.spawn("cat");
+  echo.stdout.setEncoding("utf8");
+  echo.stdout.on("data", (d) => { console.log("echoed", d); echo.stdin.end(); });
+  echo.stdin.write("ping");
+  await new Promise((r) => echo.on("close", r));
+  const inh = cp.spawn("true", { stdio: "inherit" });
+  console.log("inherit", inh.stdin, inh.stdout, inh.stderr, inh.stdio.length);
+  console.log(cp.spawn("true") instanceof cp.ChildProcess, cp.spawn("true").spawnargs);
+})();
+`);
+    expect(out).toContain("echo spawn exit:0/ close:0/ \"a b\\n\" \"\" 0 null number false\n");
+    expect(out).toContain("enoent error:ENOENT:spawn nosuchcmd ENOENT close:-2/ \"\" \"\" -2 null undefined false\n");
+    expect(out).toContain("SIGKILL spawn exit:/SIGKILL close:/SIGKILL \"\" \"\" null SIGKILL number true\n");
+  });
+
+  it("spawn errors carry Node's properties; argument errors throw", async () => {
+    const r = await guest(`const cp = require("child_process");
+const c = cp.spawn("nosuchcmd", ["a", "b"]);
+c.on("error", (e) => console.log(e.message, e.errno, e.code, e.syscall, e.path, JSON.stringify(e.spawnargs), c.pid));
+for (const f of [() => cp.spawn(""), () => cp.spawn(5), () => cp.spawn("echo", "x"), () => cp.spawn("echo", [1]), () => cp.spawn("echo", { stdio: "bogus" })]) {
+  try { f(); } catch (e) { console.log(e.name, e.code, e.message); }
+}`);
+    expect(r.stderr).toBe("");
+    expect(r.stdout).toBe(
+      [
+        "TypeError ERR_INVALID_ARG_VALUE The argument 'file' cannot be empty. Received ''",
+        'TypeError ERR_INVALID_ARG_TYPE The "file" argument must be of type string. Received type number (5)',
+        `TypeError ERR_INVALID_ARG_TYPE The "args" argument must be of type object. Received type string ('x')`,
+        'TypeError ERR_INVALID_ARG_TYPE The "args[0]" argument must be of type string. Received type number (1)',
+        "TypeError ERR_INVALID_ARG_VALUE The argument 'stdio' is invalid. Received 'bogus'",
+        'spawn nosuchcmd ENOENT -2 ENOENT spawn nosuchcmd nosuchcmd ["a","b"] undefined',
+        "",
+      ].join("\n"),
+    );
+  });
+
+  it("a guest node runs another guest node; fork runs a module without an IPC channel", async () => {
+    const r = await guest(`const cp = require("child_process");
+require("fs").writeFileSync("child.js", "console.log('child', process.argv.slice(2).join(','), typeof process.send)");
+cp.execFile(process.execPath, ["-e", "console.log(6 * 7)"], (err, out) => {
+  console.log("execPath", err, out.trim());
+  const f = cp.fork("child.js", ["x", "y"], { silent: true });
+  let out2 = "";
+  f.stdout.on("data", (d) => (out2 += d));
+  f.on("close", (code) => {
+    console.log("fork", code, out2.trim(), f.connected);
+    f.send({ hi: 1 }, (e) => console.log("send", e.code, e.message));
+  });
+});`);
+    expect(r.stderr).toBe("");
+    expect(r.stdout).toBe("execPath null 42\nfork 0 child x,y undefined false\nsend ERR_IPC_CHANNEL_CLOSED Channel closed\n");
+  });
+
+  it("child.unref() lets the parent exit while the child runs", async () => {
+    const t0 = Date.now();
+    const r = await guest(`const c = require("child_process").spawn("sleep", ["5"], { stdio: "ignore" }); c.unref(); console.log("parent done")`);
+    expect(r.stdout).toBe("parent done\n");
+    expect(Date.now() - t0).toBeLessThan(4000);
+  });
+});
+
+describe("exec and execFile", () => {
+  it("callbacks with (err, stdout, stderr), Node's errors, maxBuffer, timeout, promisify (as host node)", async () => {
+    await sameAsHost(`const cp = require("child_process");
+const { promisify } = require("util");
+const steps = [
+  (next) => cp.exec("echo hi; echo there >&2", (err, stdout, stderr) => next("exec", err, JSON.stringify(stdout), JSON.stringify(stderr))),
+  (next) => cp.exec("echo out; echo bad >&2; exit 3", (err, stdout, stderr) =>
+    next("exec err", JSON.stringify(err.message), err.code, err.killed, err.signal, err.cmd, JSON.stringify(stdout), Object.keys(err).join(","))),
+  (next) => cp.exec("printf abc", { encoding: "buffer" }, (err, stdout) => next("buffer", Buffer.isBuffer(stdout), stdout.toString())),
+  (next) => cp.exec("exec sleep 10", { timeout: 50 }, (err) => next("timeout", err.killed, err.signal, err.code, JSON.stringify(err.message))),
+  (next) => cp.exec("head -c 5000 /dev/zero | tr '\\\\0' x", { maxBuffer: 100 }, (err, stdout) => next("maxBuffer", err.name, err.code, err.message, stdout.length)),
+  (next) => cp.exec("echo $V", { env: { V: "from env" } }, (err, stdout) => next("env", stdout.trim())),
+  (next) => cp.exec("pwd", { cwd: "/" }, (err, stdout) => next("cwd", stdout.trim())),
+  (next) => cp.execFile("echo", ["f", "g"], (err, stdout) => next("execFile", err, JSON.stringify(stdout))),
+  (next) => cp.execFile("nosuchcmd", ["z"], (err, stdout, stderr) =>
+    next("execFile enoent", err.message, err.code, err.errno, err.syscall, err.path, err.cmd, JSON.stringify(err.spawnargs), JSON.stringify(stdout))),
+  (next) => cp.execFile("sh", ["-c", "exit 5"], (err) => next("execFile fail", JSON.stringify(err.message), err.code, err.cmd)),
+  (next) => promisify(cp.exec)("echo promised").then((r) => next("promisify", JSON.stringify(r))),
+  (next) => promisify(cp.execFile)("sh", ["-c", "echo O; echo E >&2; exit 1"]).catch((e) => next("promisify err", e.code, JSON.stringify(e.stdout), JSON.stringify(e.stderr))),
+];
+const run = () => {
+  const step = steps.shift();
+  if (step) step((...a) => { console.log(...a); run(); });
+};
+run();
+const child = cp.exec("true");
+console.log(child instanceof cp.ChildProcess, typeof child.pid);
+`);
+  });
+});
+
+describe("synchronous forms", () => {
+  it("spawnSync, execSync, execFileSync: results, input, errors, timeout, maxBuffer (as host node)", async () => {
+    await sameAsHost(`const cp = require("child_process");
+let r = cp.spawnSync("echo", ["hi", "there"]);
+console.log("spawnSync", r.status, r.signal, JSON.stringify(r.stdout.toString()), r.stderr.length, Object.keys(r).join(","), r.output.length, r.output[0], typeof r.pid);
+r = cp.spawnSync("sh", ["-c", "echo err >&2; exit 3"], { encoding: "utf8" });
+console.log("fail", r.status, JSON.stringify(r.stdout), JSON.stringify(r.stderr));
+console.log("input", cp.spawnSync("cat", { input: "fed in" }).stdout.toString());
+console.log("input buffer", cp.spawnSync("wc", ["-c"], { input: Buffer.alloc(1000) }).stdout.toString().trim());
+r = cp.spawnSync("nosuchcmd", ["x"]);
+console.log("enoent", r.error.message, r.error.code, r.error.errno, r.error.syscall, r.error.path, JSON.stringify(r.error.spawnargs), r.status, r.signal, r.pid, r.stdout, r.output, Object.keys(r).join(","));
+r = cp.spawnSync("sleep", ["5"], { timeout: 100 });
+console.log("timeout", r.error.code, r.error.message, r.status, r.signal);
+r = cp.spawnSync("sh", ["-c", "echo $FOO; pwd"], { env: { FOO: "bar" }, cwd: "/", encoding: "utf8" });
+console.log("env cwd", JSON.stringify(r.stdout));
+console.log("shell", JSON.stringify(cp.spawnSync("echo hello | tr a-z A-Z", { shell: true, encoding: "utf8" }).stdout));
+r = cp.spawnSync("sh", ["-c", "kill -9 $$"]);
+console.log("signal", r.status, r.signal);
+r = cp.spawnSync("sh", ["-c", "echo x"], { stdio: ["pipe", "ignore", "pipe"] });
+console.log("ignored", r.stdout, r.output);
+console.log("execSync", JSON.stringify(cp.execSync("echo a; echo b").toString()));
+console.log("execSync enc", JSON.stringify(cp.execSync("printf x", { encoding: "utf8" })));
+console.log("execSync input", JSON.stringify(cp.execSync("tr a-z A-Z", { input: "up", encoding: "utf8" })));
+try { cp.execSync("echo oops >&2; exit 4", { stdio: "pipe" }); } catch (e) {
+  console.log("execSync err", JSON.stringify(e.message), e.status, e.signal, JSON.stringify(e.stderr.toString()), JSON.stringify(e.stdout.toString()), e.pid > 0, Object.keys(e).join(","));
+}
+console.log("execFileSync", JSON.stringify(cp.execFileSync("echo", ["x", "y"], { encoding: "utf8" })));
+try { cp.execFileSync("sh", ["-c", "exit 2"], { stdio: "pipe" }); } catch (e) { console.log("execFileSync err", JSON.stringify(e.message), e.status); }
+try { cp.execFileSync("nosuchcmd"); } catch (e) { console.log("execFileSync enoent", e.message, e.code, e.status, e.stdout); }
+try { cp.execSync("sleep 5", { timeout: 50 }); } catch (e) { console.log("execSync timeout", e.code, e.signal, e.status); }
+`);
+  });
+
+  it("execSync shows the child's stderr on the parent's stderr unless stdio is given", async () => {
+    const r = await guest(`const cp = require("child_process");
+try { cp.execSync("echo to-stderr >&2; exit 1"); } catch (e) { console.log(JSON.stringify(e.message), e.status); }
+cp.execSync("echo inherited", { stdio: "inherit" });`);
+    expect(r.stdout).toBe('"Command failed: echo to-stderr >&2; exit 1\\nto-stderr\\n" 1\ninherited\n');
+    expect(r.stderr).toBe("to-stderr\n");
+  });
+
+  it("maxBuffer: ENOBUFS with output cut at the limit, and the child stopped", async () => {
+    const r = await guest(`const cp = require("child_process");
+const r = cp.spawnSync("sh", ["-c", "yes"], { maxBuffer: 1000 });
+console.log(r.error.code, r.error.message, r.stdout.length, r.signal);
+try { cp.execSync("yes", { maxBuffer: 10 }); } catch (e) { console.log(e.code, e.stdout.length); }`);
+    expect(r.stderr).toBe("");
+    expect(r.stdout).toBe("ENOBUFS spawnSync sh ENOBUFS 1000 SIGTERM\nENOBUFS 10\n");
+  });
+});
+
+describe("module forms", () => {
+  it("ESM named imports of node:child_process", async () => {
+    const r = await guest(
+      `import { execSync, spawn, ChildProcess } from "node:child_process";
+import cp from "child_process";
+console.log(execSync("echo esm", { encoding: "utf8" }).trim(), cp.spawn === spawn, typeof ChildProcess);`,
+      "mjs",
+    );
+    expect(r.stderr).toBe("");
+    expect(r.stdout).toBe("esm true function\n");
+  });
+});
