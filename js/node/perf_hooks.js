@@ -14,7 +14,8 @@ const SUPPORTED = ["function", "mark", "measure"];
 export class PerformanceObserverEntryList {
   #entries;
   constructor(entries) {
-    this.#entries = entries;
+    // In start-time order, as Node lists them.
+    this.#entries = entries.slice().sort((a, b) => a.startTime - b.startTime);
   }
   getEntries() {
     return this.#entries.slice();

@@ -1,31 +1,38 @@
-// `tty`: the VM has no terminals (every descriptor is a file or a pipe), so isatty() is false and
-// the TTY stream classes fail to open a descriptor, as Node's do on a non-terminal.
+// `tty`: the VM has no terminals (every descriptor is a file or a pipe), so isatty() is false.
+// ReadStream/WriteStream still open a descriptor (as Node's do on a pipe) and read or write it;
+// their terminal controls are ANSI sequences written to it.
 
 import { Readable, Writable } from "./stream.js";
 import { isatty as sysIsatty } from "./internal/stdio.js";
+import { readAsync, writeSync } from "./internal/sys.js";
+import { Buffer } from "buffer";
 import { fixNames } from "./internal/names.js";
 
 export function isatty(fd) {
   return Number.isInteger(fd) && fd >= 0 && fd <= 2147483647 && sysIsatty(fd) === true;
 }
 
-function ttyInitFailed() {
-  const e = new Error("TTY initialization failed: uv_tty_init returned EINVAL (invalid argument)");
-  e.name = "SystemError";
-  e.code = "ERR_TTY_INIT_FAILED";
-  e.info = { errno: -22, code: "EINVAL", message: "invalid argument", syscall: "uv_tty_init" };
-  e.errno = -22;
-  e.syscall = "uv_tty_init";
-  return e;
-}
-
 export class ReadStream extends Readable {
+  #reading = false;
   constructor(fd, options) {
-    if (!isatty(fd)) throw ttyInitFailed();
-    super(options);
+    super({ highWaterMark: 65536, ...options });
     this.fd = fd;
     this.isRaw = false;
     this.isTTY = true;
+  }
+  _read(size) {
+    if (this.#reading) return;
+    this.#reading = true;
+    readAsync(this.fd, Math.max(size, 1)).then(
+      (b) => {
+        this.#reading = false;
+        this.push(b == null ? null : Buffer.from(b.buffer, b.byteOffset, b.byteLength));
+      },
+      (e) => {
+        this.#reading = false;
+        this.destroy(e);
+      },
+    );
   }
   setRawMode(flag) {
     this.isRaw = !!flag;
@@ -35,12 +42,19 @@ export class ReadStream extends Readable {
 
 export class WriteStream extends Writable {
   constructor(fd) {
-    if (!isatty(fd)) throw ttyInitFailed();
-    super();
+    super({ decodeStrings: false });
     this.fd = fd;
     this.isTTY = true;
     this.columns = 80;
     this.rows = 24;
+  }
+  _write(chunk, encoding, callback) {
+    try {
+      writeSync(this.fd, typeof chunk === "string" ? Buffer.from(chunk, encoding) : chunk);
+      callback();
+    } catch (e) {
+      callback(e);
+    }
   }
   getColorDepth() {
     return 1;

@@ -1,5 +1,5 @@
-// `vm`: runInThisContext evaluates a script in the guest's global scope (deno_core's evalContext,
-// with the filename in stack traces). New contexts are EMULATED: the code runs in a `with` scope
+// `vm`: runInThisContext evaluates a script in the guest's global scope (an indirect eval, with
+// the filename in stack traces). New contexts are EMULATED: the code runs in a `with` scope
 // over a proxy of the context object, so its global variables and assignments land on that
 // object and other names resolve to the JavaScript builtins (no require/process/console).
 // The builtins are the guest's own (one realm): this is not an isolation boundary (Node's vm
@@ -22,6 +22,7 @@ const INTRINSICS = new Set([
   "unescape", "eval", "isFinite", "isNaN", "SharedArrayBuffer", "WebAssembly", "Iterator",
 ]);
 
+const globalEval = globalThis.eval;
 const contexts = new WeakMap(); // context object -> its scope proxy
 const kCode = "__agentos_vm_code__";
 
@@ -80,9 +81,8 @@ export class Script {
     }
   }
   runInThisContext() {
-    const [result, err] = core.evalContext(this.#code, this.#filename);
-    if (err) throw err.thrown;
-    return result;
+    // Indirect eval: global scope; the sourceURL names the script in stack traces.
+    return globalEval(`${this.#code}\n//# sourceURL=${this.#filename}`);
   }
   runInContext(contextifiedObject) {
     if (contextifiedObject === null || typeof contextifiedObject !== "object" || !contexts.has(contextifiedObject)) {
@@ -118,8 +118,7 @@ export function runInNewContext(code, contextObject, options) {
 
 export function compileFunction(code, params = [], options = {}) {
   if (typeof code !== "string") throw invalidArgType("code", "of type string", code);
-  const [fn, err] = core.evalContext(`(function (${params.join(", ")}) {\n${code}\n})`, filenameOf(options));
-  if (err) throw err.thrown;
+  const fn = globalEval(`(function (${params.join(", ")}) {\n${code}\n})\n//# sourceURL=${filenameOf(options)}`);
   const ctx = options.parsingContext;
   if (ctx && contexts.has(ctx)) {
     return function (...args) {

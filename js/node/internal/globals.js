@@ -69,8 +69,8 @@ class TextDecoder {
     if (this.#enc === "windows-1252") {
       let s = "";
       for (let i = 0; i < bytes.length; i += 8192) s += String.fromCharCode.apply(null, bytes.subarray(i, i + 8192));
-      // 0x80-0x9F are printable characters in windows-1252 (what 'latin1' means to WHATWG).
-      return s.replace(/[\x80-\x9f]/g, (c) => W1252[c.charCodeAt(0) - 0x80]);
+      // Byte for code point, as Node 22 decodes 'latin1' (not WHATWG's windows-1252 table).
+      return s;
     }
     if (this.#enc === "utf-16le") {
       let s = "";
@@ -101,17 +101,19 @@ class TextDecoder {
       e.code = "ERR_ENCODING_INVALID_ENCODED_DATA";
       throw e;
     }
-    return this.#stripBOM(core.decode(bytes), options.stream);
+    // core.decode drops a leading BOM itself; whether one is dropped is decided here.
+    const bom = bytes.length >= 3 && bytes[0] === 0xef && bytes[1] === 0xbb && bytes[2] === 0xbf;
+    return this.#stripBOM(bom ? "\ufeff" + core.decode(bytes.subarray(3)) : core.decode(bytes), options.stream);
   }
   #stripBOM(s, stream) {
+    const seen = this.#bomDone || s.length > 0;
     if (!this.#ignoreBOM && !this.#bomDone && s.charCodeAt(0) === 0xfeff) s = s.slice(1);
-    // The next decode() without {stream: true} starts a new stream.
-    this.#bomDone = !!stream && (this.#bomDone || s.length > 0 || this.#pending !== null);
+    // A decode() without {stream: true} ends the stream: the next one starts a new stream.
+    this.#bomDone = !!stream && seen;
     return s;
   }
 }
 
-const W1252 = "\u20ac\x81\u201a\u0192\u201e\u2026\u2020\u2021\u02c6\u2030\u0160\u2039\u0152\x8d\u017d\x8f\x90\u2018\u2019\u201c\u201d\u2022\u2013\u2014\u02dc\u2122\u0161\u203a\u0153\x9d\u017e\u0178";
 
 // Well-formed UTF-8: no overlong forms, surrogates, or code points past U+10FFFF.
 function isValidUtf8(b) {
@@ -258,6 +260,8 @@ function record(entry) {
   return entry;
 }
 
+const byStart = (list) => list.slice().sort((a, b) => a.startTime - b.startTime);
+
 function markTime(name) {
   if (typeof name === "number") return name;
   const e = entries.findLast((x) => x.name === name && x.entryType === "mark");
@@ -290,9 +294,10 @@ const performance = {
     }
     return record(new PerformanceMeasure(name, "measure", start, end - start, detail));
   },
-  getEntries: () => entries.slice(),
-  getEntriesByName: (n, t) => entries.filter((e) => e.name === n && (!t || e.entryType === t)),
-  getEntriesByType: (t) => entries.filter((e) => e.entryType === t),
+  // In start-time order, as Node lists them.
+  getEntries: () => byStart(entries),
+  getEntriesByName: (n, t) => byStart(entries.filter((e) => e.name === n && (!t || e.entryType === t))),
+  getEntriesByType: (t) => byStart(entries.filter((e) => e.entryType === t)),
   clearMarks: (n) => remove("mark", n),
   clearMeasures: (n) => remove("measure", n),
   clearResourceTimings: () => remove("resource"),
