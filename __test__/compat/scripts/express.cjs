@@ -1,0 +1,10 @@
+const express = require("express");
+const app = express();
+app.use(express.json());
+app.get("/users/:id", (req, res) => res.json({ id: req.params.id }));
+const router = express.Router();
+router.post("/echo", (req, res) => res.send(req.body));
+app.use("/api", router);
+const routes = app._router.stack.filter((l) => l.route || l.name === "router").map((l) => l.route ? Object.keys(l.route.methods)[0] + " " + l.route.path : "router " + l.regexp);
+console.log(typeof app.listen, routes.join(" | "));
+console.log(express.static.name, typeof express.urlencoded, app.get("env"));
