@@ -120,6 +120,27 @@ for (const f of [() => cp.spawn(""), () => cp.spawn(5), () => cp.spawn("echo", "
     );
   });
 
+  it("a missing cwd is ENOENT for the command, and 'close' follows 'error' (as host node)", async () => {
+    await sameAsHost(`const cp = require("child_process");
+const c = cp.spawn("pwd", { cwd: "/nonexistent" });
+c.on("error", (e) => console.log("error", e.message, e.code, e.errno, e.syscall, e.path));
+c.on("close", (code, sig) => {
+  console.log("close", code, sig, c.exitCode);
+  const r = cp.spawnSync("pwd", ["-L"], { cwd: "/nonexistent" });
+  console.log(r.error.message, r.error.code, JSON.stringify(r.error.spawnargs), r.status);
+});`);
+  });
+
+  it("reading the parent's pipes: readFileSync(0) and /dev/stdin in a guest child", async () => {
+    const r = await guest(`const cp = require("child_process");
+const a = cp.spawnSync(process.execPath, ["-e", "console.log(require('fs').readFileSync(0, 'utf8').toUpperCase())"], { input: "stdin data" });
+const b = cp.spawnSync(process.execPath, ["-e", "console.log(require('fs').readFileSync('/dev/stdin', 'utf8').length)"], { input: "12345" });
+const c = cp.spawnSync(process.execPath, ["-e", "require('fs').writeFileSync('/dev/stderr', 'E'); require('fs').writeSync(1, 'O')"]);
+console.log(a.stdout.toString().trim(), b.stdout.toString().trim(), c.stdout.toString(), c.stderr.toString());`);
+    expect(r.stderr).toBe("");
+    expect(r.stdout).toBe("STDIN DATA 5 O E\n");
+  });
+
   it("a guest node runs another guest node; fork runs a module without an IPC channel", async () => {
     const r = await guest(`const cp = require("child_process");
 require("fs").writeFileSync("child.js", "console.log('child', process.argv.slice(2).join(','), typeof process.send)");

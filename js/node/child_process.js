@@ -252,6 +252,9 @@ export class ChildProcess extends EventEmitter {
       process.nextTick(() => {
         this.emit("error", err);
         this._watchClose();
+        // The never-connected pipes end at once (read or not), then 'close' follows.
+        this.stdout?.resume();
+        this.stderr?.resume();
         this._maybeClose();
       });
       return;

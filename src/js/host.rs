@@ -165,6 +165,19 @@ fn parse_flags(v: &Value) -> SysResult<(bool, bool, bool, bool, bool, bool)> {
     })
 }
 
+/// The descriptor a `/dev/stdin`-like path names (the kernel resolves these per process).
+fn self_fd(p: &str) -> Option<i32> {
+    match p {
+        "/dev/stdin" => Some(0),
+        "/dev/stdout" => Some(1),
+        "/dev/stderr" => Some(2),
+        _ => p
+            .strip_prefix("/dev/fd/")
+            .or_else(|| p.strip_prefix("/proc/self/fd/"))
+            .and_then(|n| n.parse().ok()),
+    }
+}
+
 impl KernelHost {
     /// A host for `proc`.
     pub fn new(
@@ -262,6 +275,21 @@ impl KernelHost {
 
     fn open(&self, args: &Value) -> SysResult<Value> {
         let p = self.path_arg(args, "path")?;
+        if let Some(n) = self_fd(&p) {
+            // A new descriptor on the same open file, as opening /dev/fd/N does on Linux.
+            let f = self
+                .fds
+                .borrow()
+                .get(n)
+                .cloned()
+                .map_err(|_| sys_err(Error::errno(Errno::ENOENT, "open", &p)))?;
+            let fd = self
+                .fds
+                .borrow_mut()
+                .alloc(f, 3, true)
+                .map_err(|e| errno_err(e, "open"))?;
+            return Ok(json!(fd));
+        }
         let (read, write, create, trunc, append, excl) =
             parse_flags(args.get("flags").unwrap_or(&Value::Null))?;
         let mode = arg_i64(args, "mode").unwrap_or(0o666) as u32;
@@ -424,6 +452,22 @@ impl KernelHost {
             Some(c) => self.abs(c)?,
             None => self.proc.cwd(),
         };
+        // A missing working directory fails the exec (libuv's chdir in the child): Node
+        // reports it as `spawn <file> ENOENT`, like a missing command.
+        let vfs = self.kernel.vfs().clone();
+        let cwd_errno = match self.block(vfs.stat(self.cred(), &cwd, true))? {
+            Ok(st) if st.file_type == FileType::Dir => None,
+            Ok(_) => Some(Errno::ENOTDIR),
+            Err(e) => Some(e.errno_value().unwrap_or(Errno::ENOENT)),
+        };
+        if let Some(errno) = cwd_errno {
+            let file = &argv[0];
+            return Ok(json!({ "error": {
+                "code": errno.name(), "errno": -errno.number(),
+                "message": format!("spawn {file} {}", errno.name()),
+                "syscall": format!("spawn {file}"), "path": file,
+            }}));
+        }
         let env: Env = match args.get("env").and_then(Value::as_object) {
             Some(m) => m
                 .iter()
@@ -1060,6 +1104,24 @@ impl Host for KernelHost {
 
     fn read_file(&self, given: &str) -> SysResult<Vec<u8>> {
         let p = self.abs(given)?;
+        if let Some(n) = self_fd(&p) {
+            let f = self
+                .fds
+                .borrow()
+                .get(n)
+                .cloned()
+                .map_err(|_| sys_err(Error::errno(Errno::ENOENT, "open", given)))?;
+            let mut out = Vec::new();
+            loop {
+                let b = self
+                    .block(f.read(64 * 1024))?
+                    .map_err(|e| errno_err(e, "read"))?;
+                if b.is_empty() {
+                    return Ok(out);
+                }
+                out.extend_from_slice(&b);
+            }
+        }
         let b = self
             .vfs(self.kernel.vfs().read_file(self.cred(), &p))
             .map_err(|e| {
@@ -1075,6 +1137,12 @@ impl Host for KernelHost {
 
     fn write_file(&self, given: &str, data: &[u8], flag: &str, mode: u32) -> SysResult<()> {
         let p = self.abs(given)?;
+        if let Some(n) = self_fd(&p) {
+            if self.fds.borrow().get(n).is_err() {
+                return Err(sys_err(Error::errno(Errno::ENOENT, "open", given)));
+            }
+            return self.write(n, data, None).map(|_| ());
+        }
         let append = flag.starts_with('a');
         let opts = WriteOpts {
             pos: if append {
