@@ -104,6 +104,7 @@ const CASES: Case[] = [
     timeout: 90_000,
     interop: true,
   },
+  { name: "module resolution edge cases", script: "modules.cjs", packages: [], interop: true },
   {
     name: "CommonJS requiring ES modules",
     script: "cjs-interop.cjs",
