@@ -460,6 +460,57 @@ setTimeout(() => fs.writeFileSync("w/new", "x"), 20);`);
   });
 });
 
+describe("fs: Node 22 additions", () => {
+  it("globSync/glob/promises.glob, openAsBlob, AbortSignal, lchmod on Linux", async () => {
+    const r = await guest(`const fs = require("fs");
+fs.mkdirSync("src/lib/deep", { recursive: true });
+for (const f of ["src/a.js", "src/b.ts", "src/lib/c.js", "src/lib/deep/d.js", "src/.hidden.js", "README.md", "x.json", "y.json"]) fs.writeFileSync(f, "");
+const show = (p, o) => console.log(JSON.stringify(p), JSON.stringify(fs.globSync(p, o).sort()));
+show("**/*.js");
+show("src/*.{js,ts}");
+show("src/**");
+show("src/lib/**/*.js");
+show("[xz].json");
+show(["*.md", "?.json"]);
+show("**/*.js", { exclude: (p) => p.includes("deep") });
+show("**/*.js", { cwd: "src/lib" });
+show("src/.*.js");
+(async () => {
+  const a = [];
+  for await (const f of fs.promises.glob("*.json")) a.push(f);
+  console.log(a.sort().join());
+  await new Promise((r) => fs.glob("*.md", (err, m) => r(console.log(err, m.join()))));
+  const blob = await fs.openAsBlob("README.md", { type: "text/plain" });
+  console.log(blob.size, blob.type, typeof fs.lchmod, typeof fs.lchmodSync);
+  try { await fs.promises.lchmod("x.json", 0o600); } catch (e) { console.log(e.code, e.message); }
+  const ac = new AbortController(); ac.abort();
+  try { await fs.promises.readFile("x.json", { signal: ac.signal }); } catch (e) { console.log(e.name, e.code); }
+  fs.readFile("x.json", { signal: ac.signal }, (e) => console.log("cb", e.name, e.code));
+})();`);
+    expect(r.stderr).toBe("");
+    expect(r.stdout).toBe(
+      [
+        '"**/*.js" ["src/a.js","src/lib/c.js","src/lib/deep/d.js","t.js"]',
+        '"src/*.{js,ts}" ["src/a.js","src/b.ts"]',
+        '"src/**" ["src","src/a.js","src/b.ts","src/lib","src/lib/c.js","src/lib/deep","src/lib/deep/d.js"]',
+        '"src/lib/**/*.js" ["src/lib/c.js","src/lib/deep/d.js"]',
+        '"[xz].json" ["x.json"]',
+        '["*.md","?.json"] ["README.md","x.json","y.json"]',
+        '"**/*.js" ["src/a.js","src/lib/c.js","t.js"]',
+        '"**/*.js" ["c.js","deep/d.js"]',
+        '"src/.*.js" ["src/.hidden.js"]',
+        "x.json,y.json",
+        "null README.md",
+        "0 text/plain undefined undefined",
+        "ERR_METHOD_NOT_IMPLEMENTED The lchmod() method is not implemented",
+        "AbortError ABORT_ERR",
+        "cb AbortError ABORT_ERR",
+        "",
+      ].join("\n"),
+    );
+  });
+});
+
 describe("fs: module forms", () => {
   it("ESM named imports of node:fs and node:fs/promises", async () => {
     const r = await guest(

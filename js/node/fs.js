@@ -719,11 +719,6 @@ export function fchmodSync(fd, mode) {
   call("chmod", { path: fdPath(fd, "fchmod"), mode });
 }
 
-export function lchmodSync(path, mode) {
-  // Linux has no lchmod; Node leaves it undefined there. Kept for code that feature-tests.
-  chmodSync(path, mode);
-}
-
 /// The path of an open file (the kernel keeps descriptors by path).
 function fdPath(fd, syscall) {
   const p = call("fdpath", { fd });
@@ -907,6 +902,144 @@ export function statfsSync(path, options) {
   const big = options?.bigint;
   const n = (v) => (big ? BigInt(v) : v);
   return { type: n(0x01021994), bsize: n(4096), blocks: n(262144), bfree: n(131072), bavail: n(131072), files: n(65536), ffree: n(32768) };
+}
+
+export function openAsBlob(path, options = {}) {
+  path = toPath(path);
+  validateObject(options, "options");
+  const type = options.type ?? "";
+  if (typeof type !== "string") throw invalidArgType("options.type", "of type string", type);
+  const data = readFileSync(path);
+  return Promise.resolve(new globalThis.Blob([data], { type }));
+}
+
+// glob (Node 22): minimatch-style patterns (`*`, `?`, `[...]`, `{a,b}`, `**`) matched against
+// the relative paths under `cwd`, found by walking the tree.
+
+/// A glob segment or whole pattern as a RegExp source.
+function globToRegExp(glob) {
+  let re = "";
+  for (let i = 0; i < glob.length; i++) {
+    const c = glob[i];
+    if (c === "*") {
+      if (glob[i + 1] === "*") {
+        // `**` as a whole segment matches any number of segments (including none).
+        const atStart = i === 0 || glob[i - 1] === "/";
+        const atEnd = i + 2 === glob.length || glob[i + 2] === "/";
+        if (atStart && atEnd) {
+          if (i + 2 === glob.length) {
+            // A trailing `/**` also matches the directory itself.
+            re = i > 0 ? re.slice(0, -1) + "(?:/.*)?" : ".*";
+            i += 1;
+            continue;
+          }
+          re += "(?:[^/]*(?:/|$))*";
+          i += glob[i + 2] === "/" ? 2 : 1;
+          continue;
+        }
+      }
+      re += "[^/]*";
+    } else if (c === "?") re += "[^/]";
+    else if (c === "[") {
+      const end = glob.indexOf("]", i + 2);
+      if (end === -1) re += "\\[";
+      else {
+        let set = glob.slice(i + 1, end);
+        if (set[0] === "!") set = "^" + set.slice(1);
+        re += "[" + set.replace(/\\/g, "\\\\") + "]";
+        i = end;
+      }
+    } else if (c === "{") {
+      let depth = 0;
+      let j = i;
+      for (; j < glob.length; j++) {
+        if (glob[j] === "{") depth++;
+        else if (glob[j] === "}" && --depth === 0) break;
+      }
+      if (j >= glob.length) re += "\\{";
+      else {
+        const parts = [];
+        let d = 0;
+        let start = i + 1;
+        for (let k = i + 1; k < j; k++) {
+          if (glob[k] === "{") d++;
+          else if (glob[k] === "}") d--;
+          else if (glob[k] === "," && d === 0) {
+            parts.push(glob.slice(start, k));
+            start = k + 1;
+          }
+        }
+        parts.push(glob.slice(start, j));
+        re += "(?:" + parts.map(globToRegExp).join("|") + ")";
+        i = j;
+      }
+    } else if (c === "\\" && i + 1 < glob.length) {
+      re += "\\" + glob[++i];
+    } else re += c.replace(/[.+^$()|\]\\]/g, "\\$&");
+  }
+  return re;
+}
+
+function globMatcher(pattern) {
+  const re = new RegExp("^" + globToRegExp(pattern.replace(/^\.\//, "")) + "$");
+  // Like minimatch without `dot`: `*` and `**` do not match names starting with a dot.
+  const explicitDot = (p) => p.split("/").every((seg, i, all) => !seg.startsWith(".") || pattern.split("/").some((ps) => ps.startsWith(".")));
+  return (p) => re.test(p) && explicitDot(p);
+}
+
+export function globSync(pattern, options = {}) {
+  const patterns = Array.isArray(pattern) ? pattern : [pattern];
+  for (const p of patterns) if (typeof p !== "string") throw invalidArgType("pattern", "of type string", p);
+  validateObject(options, "options");
+  const cwd = options.cwd != null ? toPath(options.cwd, "options.cwd") : process.cwd();
+  const exclude = options.exclude;
+  const withTypes = !!options.withFileTypes;
+  const out = [];
+  const seen = new Set();
+  for (const pat of patterns) {
+    const absolute = pat.startsWith("/");
+    const base = absolute ? "/" : cwd;
+    const match = globMatcher(absolute ? pat.slice(1) : pat);
+    const walk = (rel) => {
+      let entries;
+      try {
+        entries = readdirSync(rel ? pathModule.join(base, rel) : base, { withFileTypes: true });
+      } catch {
+        return;
+      }
+      for (const d of entries) {
+        const r = rel ? rel + "/" + d.name : d.name;
+        const shown = absolute ? "/" + r : r;
+        if (typeof exclude === "function" && exclude(withTypes ? d : shown)) continue;
+        if (match(r) && !seen.has(shown)) {
+          seen.add(shown);
+          out.push(withTypes ? d : shown);
+        }
+        if (d.isDirectory()) walk(r);
+      }
+    };
+    walk("");
+  }
+  return out;
+}
+
+export function glob(pattern, options, cb) {
+  if (typeof options === "function") {
+    cb = options;
+    options = {};
+  }
+  validateFunction(cb, "callback");
+  let r, err = null;
+  try {
+    r = globSync(pattern, options);
+  } catch (e) {
+    err = e;
+  }
+  setImmediate(() => (err ? cb(err) : cb(null, r)));
+}
+
+async function* globPromise(pattern, options = {}) {
+  yield* globSync(pattern, options);
 }
 
 // ---------------------------------------------------------------------------------------------
@@ -1413,9 +1546,31 @@ export const close = function (fd, cb = () => {}) {
   validateFd(fd);
   return def(closeSync, (cb) => cb(null))(fd, cb);
 };
-export const readFile = def(readFileSync);
-export const writeFile = def(writeFileSync, (cb) => cb(null));
-export const appendFile = def(appendFileSync, (cb) => cb(null));
+/// An AbortError if `options.signal` is already aborted (Node checks before and between reads).
+function checkAborted(options) {
+  const signal = options?.signal;
+  if (signal === undefined || typeof options !== "object") return;
+  if (signal === null || typeof signal !== "object" || !("aborted" in signal)) {
+    throw invalidArgType("options.signal", "an instance of AbortSignal", signal);
+  }
+  if (signal.aborted) {
+    const e = new Error("The operation was aborted", { cause: signal.reason });
+    e.name = "AbortError";
+    e.code = "ABORT_ERR";
+    throw e;
+  }
+}
+
+// (An AbortError is not an argument error: the callback receives it.)
+const withSignal = (f, at) =>
+  function (...args) {
+    checkAborted(args[at]);
+    return f(...args);
+  };
+
+export const readFile = def(withSignal(readFileSync, 1));
+export const writeFile = def(withSignal(writeFileSync, 2), (cb) => cb(null));
+export const appendFile = def(withSignal(appendFileSync, 2), (cb) => cb(null));
 export const readdir = def(readdirSync);
 export const mkdir = def(mkdirSync);
 export const rmdir = def(rmdirSync, (cb) => cb(null));
@@ -1430,7 +1585,6 @@ export const realpath = def(realpathSync);
 realpath.native = realpath;
 export const chmod = def(chmodSync, (cb) => cb(null));
 export const fchmod = def(fchmodSync, (cb) => cb(null));
-export const lchmod = def(lchmodSync, (cb) => cb(null));
 export const chown = def(chownSync, (cb) => cb(null));
 export const fchown = def(fchownSync, (cb) => cb(null));
 export const lchown = def(lchownSync, (cb) => cb(null));
@@ -1650,7 +1804,11 @@ const promises = {
   chown: promisify(chownSync),
   copyFile: promisify(copyFileSync),
   cp: promisify(cpSync),
-  lchmod: promisify(lchmodSync),
+  // Linux has no lchmod (O_SYMLINK): Node's promise form says so, its other forms are absent.
+  async lchmod() {
+    throw nodeError(Error, "ERR_METHOD_NOT_IMPLEMENTED", "The lchmod() method is not implemented");
+  },
+  glob: globPromise,
   lchown: promisify(lchownSync),
   link: promisify(linkSync),
   lstat: promisify(lstatSync),
@@ -1662,7 +1820,10 @@ const promises = {
   },
   opendir: promisify(opendirSync),
   readdir: promisify(readdirSync),
-  readFile: async (path, options) => (path instanceof FileHandle ? path.readFile(options) : readFileSync(notFd(path), options)),
+  readFile: async (path, options) => {
+    checkAborted(options);
+    return path instanceof FileHandle ? path.readFile(options) : readFileSync(notFd(path), options);
+  },
   readlink: promisify(readlinkSync),
   realpath: promisify(realpathSync),
   rename: promisify(renameSync),
@@ -1676,6 +1837,7 @@ const promises = {
   utimes: promisify(utimesSync),
   watch: watchPromise,
   writeFile: async (path, data, options) => {
+    checkAborted(options);
     if (path instanceof FileHandle) return path.writeFile(data, options);
     notFd(path);
     if (typeof data !== "string" && !ArrayBuffer.isView(data) && data && (data[Symbol.asyncIterator] || data[Symbol.iterator])) {
@@ -1705,7 +1867,7 @@ const fs = {
   symlink, symlinkSync, truncate, truncateSync, unwatchFile, unlink, unlinkSync, utimes, utimesSync,
   watch, watchFile, writeFile, writeFileSync, write, writeSync, writev, writevSync,
   Dirent, Stats, ReadStream, WriteStream, FileReadStream: ReadStream, FileWriteStream: WriteStream,
-  Dir, FSWatcher, StatWatcher,
+  Dir, glob, globSync, openAsBlob,
   F_OK: C.F_OK, R_OK: C.R_OK, W_OK: C.W_OK, X_OK: C.X_OK,
   constants,
   promises,
