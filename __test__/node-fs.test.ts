@@ -214,6 +214,36 @@ show("rmdir empty", () => (fs.rmdirSync("m"), fs.existsSync("m")));
 `);
   });
 
+  it("umask on created files and directories; symlinks, renames and unlinks across types (as host node)", async () => {
+    await sameAsHost(`const fs = require("fs");
+fs.writeFileSync("f", "");
+fs.mkdirSync("d");
+fs.mkdirSync("p/q", { recursive: true });
+fs.closeSync(fs.openSync("o", "w"));
+fs.copyFileSync("f", "c");
+console.log(["f", "d", "p", "p/q", "o", "c"].map((p) => (fs.statSync(p).mode & 0o777).toString(8)).join(" "));
+fs.mkdirSync("d2/sub", { recursive: true });
+fs.symlinkSync("d2", "ld");
+fs.rmSync("ld");
+console.log(fs.existsSync("d2/sub"), fs.existsSync("ld"));
+fs.symlinkSync("d2", "ld2");
+try { fs.rmdirSync("ld2"); } catch (e) { console.log(e.code, e.syscall, e.message); }
+fs.writeFileSync("d2/sub/x", "");
+fs.mkdirSync("e/sub2", { recursive: true });
+try { fs.renameSync("e", "d2"); } catch (e) { console.log(e.code, e.message); }
+try { fs.renameSync("f", "d2"); } catch (e) { console.log(e.code, e.message); }
+try { fs.renameSync("d2", "f"); } catch (e) { console.log(e.code, e.message); }
+fs.symlinkSync("nowhere", "broken");
+console.log(fs.existsSync("broken"), fs.lstatSync("broken").isSymbolicLink());
+try { fs.statSync("broken"); } catch (e) { console.log(e.code, e.message); }
+console.log(fs.statSync("/dev/null").isCharacterDevice());
+
+try { fs.accessSync("f", fs.constants.X_OK); } catch (e) { console.log(e.code, e.message); }
+try { fs.unlinkSync("d2"); } catch (e) { console.log(e.code, e.message); }
+try { fs.mkdirSync("/proc/x"); } catch (e) { console.log(e.code); }
+`);
+  });
+
   it("cp (recursive, filter, errorOnExist) and its errors", async () => {
     const r = await guest(`${SHOW}
 fs.mkdirSync("src/sub", { recursive: true });

@@ -157,6 +157,11 @@ function parseMode(mode, name, def) {
   return mode;
 }
 
+/// Creation modes pass through the process's umask, as open(2) and mkdir(2) apply it.
+function masked(mode) {
+  return mode & ~(process.umask?.() ?? 0o022);
+}
+
 function encodeOut(s, encoding) {
   if (encoding === "buffer") return Buffer.from(s);
   return s;
@@ -317,7 +322,7 @@ export function openSync(path, flags, mode) {
   path = toPath(path);
   const f = stringToFlags(flags);
   mode = parseMode(mode, "mode", 0o666);
-  return call("open", { path, flags: f, mode });
+  return call("open", { path, flags: f, mode: masked(mode) });
 }
 
 export function closeSync(fd) {
@@ -508,7 +513,7 @@ export function writeFileSync(path, data, options) {
   const simple = { [FLAGS.w]: "w", [FLAGS.wx]: "wx", [FLAGS.a]: "a", [FLAGS.ax]: "ax" }[flags];
   if (simple) {
     try {
-      writeFileBytes(path, buf, simple, mode);
+      writeFileBytes(path, buf, simple, masked(mode));
     } catch (e) {
       throw uvError(e);
     }
@@ -603,7 +608,7 @@ export function mkdirSync(path, options) {
     mode = parseMode(options.mode, "mode", 0o777);
   }
   path = toPath(path);
-  const r = call("mkdir", { path, mode, recursive });
+  const r = call("mkdir", { path, mode: masked(mode), recursive });
   if (!recursive) return undefined;
   if (r == null) return undefined;
   // The kernel answers with an absolute path; Node answers in the terms of the argument.
