@@ -172,10 +172,14 @@ pub fn cjs_reexports(src: &str) -> Vec<String> {
     out
 }
 
+/// A module exporting `expr` as default and its properties `names`. Names go out as strings
+/// (`export { e as "delete" }`), so reserved words (`exports.delete = ...`) are fine too.
 fn reexport(expr: &str, names: impl IntoIterator<Item = String>) -> String {
     let mut src = format!("const __m = {expr};\nexport default __m;\n");
-    for n in names {
-        src.push_str(&format!("export const {n} = __m[{n:?}];\n"));
+    for (i, n) in names.into_iter().enumerate() {
+        src.push_str(&format!(
+            "const __e{i} = __m[{n:?}];\nexport {{ __e{i} as {n:?} }};\n"
+        ));
     }
     src
 }
@@ -193,9 +197,13 @@ impl ModuleLoader for VfsLoader {
                 return Ok(u);
             }
         }
-        let from_dir = match ModuleSpecifier::parse(referrer) {
-            Ok(u) if u.scheme() == "file" => path::parent(&file_path(&u)).to_owned(),
-            _ => self.host.proc.cwd(),
+        let referrer_file = match ModuleSpecifier::parse(referrer) {
+            Ok(u) if u.scheme() == "file" => Some(file_path(&u)),
+            _ => None,
+        };
+        let from_dir = match &referrer_file {
+            Some(f) => path::parent(f).to_owned(),
+            None => self.host.proc.cwd(),
         };
         let url = ModuleSpecifier::parse(specifier).ok();
         let spec = match &url {
@@ -205,10 +213,40 @@ impl ModuleLoader for VfsLoader {
         match self.host.resolve(&spec, &from_dir, true) {
             Ok(r) => url_for(r),
             // `-e` code run as a module has a name but no file (`[eval1]`).
-            Err(_) if spec.rsplit('/').next().is_some_and(|n| n.starts_with("[eval")) => {
+            Err(_)
+                if spec
+                    .rsplit('/')
+                    .next()
+                    .is_some_and(|n| n.starts_with("[eval")) =>
+            {
                 url.ok_or_else(|| JsErrorBox::generic("bad eval module URL").into())
             }
-            Err(e) => Err(err(e)),
+            Err(mut e) => {
+                // Node's wording: the importing file, and the package or resolved path.
+                if e.code == "ERR_MODULE_NOT_FOUND" {
+                    let from = referrer_file.unwrap_or(from_dir.clone());
+                    let relative = spec.starts_with('/')
+                        || spec.starts_with("./")
+                        || spec.starts_with("../")
+                        || spec == "."
+                        || spec == "..";
+                    e.message = if relative {
+                        let abs = if spec.starts_with('/') {
+                            super::resolve::normalize(&spec)
+                        } else {
+                            super::resolve::normalize(&path::join(&from_dir, &spec))
+                        };
+                        format!("Cannot find module '{abs}' imported from {from}")
+                    } else if !spec.starts_with('#')
+                        && spec.split('/').count() == if spec.starts_with('@') { 2 } else { 1 }
+                    {
+                        format!("Cannot find package '{spec}' imported from {from}")
+                    } else {
+                        format!("Cannot find module '{spec}' imported from {from}")
+                    };
+                }
+                Err(err(e))
+            }
         }
     }
 
