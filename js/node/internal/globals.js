@@ -327,6 +327,12 @@ export { TextEncoder, TextDecoder, btoa, atob, structuredClone, queueMicrotask, 
 
 fixNames({ TextEncoder, TextDecoder, PerformanceEntry, PerformanceMark, PerformanceMeasure });
 
+// V8 internals for util.inspect (promise state, proxy details): js/patches/inspect.mjs makes
+// node-inspect-extracted use these instead of its stubs.
+Object.defineProperty(globalThis, Symbol.for("agentos.inspect.core"), {
+  value: Object.freeze({ getPromiseDetails: core.getPromiseDetails, getProxyDetails: core.getProxyDetails }),
+});
+
 export function install(g) {
   const define = (name, value) => Object.defineProperty(g, name, { value, writable: true, configurable: true, enumerable: false });
   define("TextEncoder", TextEncoder);
