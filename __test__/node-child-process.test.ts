@@ -120,6 +120,15 @@ for (const f of [() => cp.spawn(""), () => cp.spawn(5), () => cp.spawn("echo", "
     );
   });
 
+  it("detached children lead their own process group (as host node)", async () => {
+    await sameAsHost(`const cp = require("child_process");
+const c = cp.spawn("sh", ["-c", "sleep 10 & sleep 10; echo done"], { detached: true });
+c.on("spawn", () => setTimeout(() => { console.log("kill group", process.kill(-c.pid, "SIGTERM")); }, 100));
+c.on("exit", (code, sig) => console.log("exit", code, sig));
+c.on("close", (code, sig) => console.log("close", code, sig));
+`);
+  });
+
   it("a missing cwd is ENOENT for the command, and 'close' follows 'error' (as host node)", async () => {
     await sameAsHost(`const cp = require("child_process");
 const c = cp.spawn("pwd", { cwd: "/nonexistent" });

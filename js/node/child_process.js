@@ -241,7 +241,7 @@ export class ChildProcess extends EventEmitter {
     this.spawnfile = options.file;
     this.spawnargs = options.args;
     const argv = [options.file, ...options.args.slice(1)];
-    const r = sys("spawn", { argv, cwd: options.cwd, env: options.envPairs ?? options.env, stdio });
+    const r = sys("spawn", { argv, cwd: options.cwd, env: options.envPairs ?? options.env, stdio, detached: !!options.detached });
     if (r.error) {
       // Node reports a failed exec as an 'error' event (then 'close' with the errno), not a throw.
       const err = spawnError(r.error, "spawn", options.file, options.args.slice(1));

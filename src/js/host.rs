@@ -492,8 +492,9 @@ impl KernelHost {
             cwd,
             fds,
             ppid: self.proc.pid,
-            pgid: Some(self.proc.pgid),
-            sid: Some(self.proc.sid),
+            // `detached`: the child leads a new session and group (setsid), as in Node.
+            pgid: (!arg_bool(args, "detached")).then_some(self.proc.pgid),
+            sid: (!arg_bool(args, "detached")).then_some(self.proc.sid),
             api: false,
         };
         let kernel = self.kernel.clone();
