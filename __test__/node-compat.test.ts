@@ -169,7 +169,7 @@ beforeAll(async () => {
   // Host runs go on in the background while the packages are copied.
   for (const c of CASES) expected.set(c.name, runOnHost(c, hostDir));
 
-  vm = await AgentOs.create({ limits: { memoryMb: 512 } });
+  vm = await AgentOs.create(); // default limits (128 MiB of heap per guest)
   const t0 = Date.now();
   const dirs = closure(CASES.flatMap((c) => c.packages ?? [c.name]));
   const { files, bytes } = await copyPackages(vm, dirs, APP);
