@@ -99,6 +99,65 @@ Base.prototype.emit = function emit(type, ...args) {
   return true;
 };
 
+function checkListener(listener) {
+  if (typeof listener !== "function") throw invalidArgType("listener", "of type function", listener);
+}
+
+// Node's _addListener: the same bookkeeping as the npm package's, with Node's argument error and
+// its MaxListenersExceededWarning emitted as a process warning (the package console.warn()s).
+function addListener(target, type, listener, prepend) {
+  checkListener(listener);
+  let events = target._events;
+  if (events === undefined) {
+    events = target._events = Object.create(null);
+    target._eventsCount = 0;
+  } else if (events.newListener !== undefined) {
+    target.emit("newListener", type, listener.listener ?? listener);
+    events = target._events;
+  }
+  let existing = events[type];
+  if (existing === undefined) {
+    events[type] = listener;
+    ++target._eventsCount;
+    return target;
+  }
+  if (typeof existing === "function") existing = events[type] = prepend ? [listener, existing] : [existing, listener];
+  else if (prepend) existing.unshift(listener);
+  else existing.push(listener);
+  const max = target.getMaxListeners();
+  if (max > 0 && existing.length > max && !existing.warned) {
+    existing.warned = true;
+    const w = new Error(
+      `Possible EventEmitter memory leak detected. ${existing.length} ${String(type)} listeners added to ${inspect(target, { depth: -1 })}. MaxListeners is ${max}. Use emitter.setMaxListeners() to increase limit`,
+    );
+    w.name = "MaxListenersExceededWarning";
+    w.emitter = target;
+    w.type = type;
+    w.count = existing.length;
+    process.emitWarning(w);
+  }
+  return target;
+}
+
+Base.prototype.addListener = function addListener_(type, listener) {
+  return addListener(this, type, listener, false);
+};
+Base.prototype.on = Base.prototype.addListener;
+Base.prototype.prependListener = function prependListener(type, listener) {
+  return addListener(this, type, listener, true);
+};
+for (const name of ["once", "prependOnceListener", "removeListener"]) {
+  const orig = Base.prototype[name];
+  Base.prototype[name] = {
+    [name](type, listener) {
+      checkListener(listener);
+      return orig.call(this, type, listener);
+    },
+  }[name];
+}
+Base.prototype.off = Base.prototype.removeListener;
+Object.defineProperty(Base.prototype.addListener, "name", { value: "addListener" });
+
 function addCatch(that, promise, type, args) {
   if (!that[kCapture]) return;
   try {
