@@ -17,10 +17,8 @@ import {
   invalidArgType,
   invalidArgValue,
   outOfRange,
-  validateFunction,
   validateString,
   validateObject,
-  validateInteger,
   toPath,
   toBuffer,
   uvError,
@@ -681,9 +679,6 @@ export function execFileSync(file, args, options) {
   if (err) throw err;
   return ret.stdout;
 }
-
-void validateFunction;
-void validateInteger;
 
 const child_process = {
   ChildProcess,

@@ -1662,8 +1662,6 @@ Object.defineProperty(write, kCustomPromisify, {
 // ---------------------------------------------------------------------------------------------
 // Promises API
 
-const kClosePromise = Symbol("kClosePromise");
-
 export class FileHandle extends EventEmitter {
   #fd;
   constructor(fd) {
@@ -1784,7 +1782,6 @@ export class FileHandle extends EventEmitter {
     return linesOf(stream);
   }
 }
-void kClosePromise;
 
 async function* linesOf(stream) {
   let rest = "";

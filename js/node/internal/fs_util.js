@@ -81,10 +81,10 @@ export function validateBoolean(v, name) {
   return v;
 }
 
+/// Node's validateObject: a non-null, non-array object (null allowed with `nullable`).
 export function validateObject(v, name, { nullable = false } = {}) {
-  if ((!nullable && v === null) || Array.isArray(v) || (typeof v !== "object" && typeof v !== "function") || (v !== null && typeof v === "function")) {
-    if (!(nullable && v === null)) throw invalidArgType(name, "of type object", v);
-  }
+  if (nullable && v === null) return v;
+  if (v === null || typeof v !== "object" || Array.isArray(v)) throw invalidArgType(name, "of type object", v);
   return v;
 }
 
