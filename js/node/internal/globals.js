@@ -4,9 +4,15 @@
 import { core, now } from "./sys.js";
 import { fixNames } from "./names.js";
 
+const kInspect = Symbol.for("nodejs.util.inspect.custom");
+
 class TextEncoder {
   get encoding() {
     return "utf-8";
+  }
+  // As Node prints it (its inspect builds an object whose constructor it does not name).
+  [kInspect](depth, options, inspect) {
+    return depth < 0 ? this : inspect({ encoding: this.encoding }, options);
   }
   encode(input = "") {
     return core.encode(String(input));
@@ -52,6 +58,11 @@ class TextDecoder {
   }
   get ignoreBOM() {
     return this.#ignoreBOM;
+  }
+  [kInspect](depth, options, inspect) {
+    if (depth < 0) return this;
+    const o = { __proto__: TextDecoder.prototype, encoding: this.#enc, fatal: this.#fatal, ignoreBOM: this.#ignoreBOM };
+    return inspect(o, { ...options, customInspect: false });
   }
   decode(input, options = {}) {
     let bytes;
