@@ -150,6 +150,29 @@ console.log(a.stdout.toString().trim(), b.stdout.toString().trim(), c.stdout.toS
     expect(r.stdout).toBe("STDIN DATA 5 O E\n");
   });
 
+  it("guest node children: piped and inherited stdio, exit codes, signals, uncaught errors", async () => {
+    const r = await guest(`const cp = require("child_process");
+const fs = require("fs");
+fs.writeFileSync("kid.js", "process.stdout.write('kid out\\\\n'); process.stderr.write('kid err\\\\n'); process.exitCode = 4;");
+const c = cp.spawn(process.execPath, ["kid.js"]);
+c.stdout.pipe(process.stdout);
+c.stderr.pipe(process.stdout);
+c.on("close", (code) => {
+  console.log("code", code);
+  const d = cp.spawn(process.execPath, ["kid.js"], { stdio: "inherit" });
+  d.on("exit", (code) => {
+    console.log("inherit code", code);
+    const r = cp.spawnSync(process.execPath, ["-e", "process.kill(process.pid, 'SIGTERM'); setTimeout(() => {}, 1000)"]);
+    console.log("self-killed", r.status, r.signal);
+    const e = cp.spawnSync(process.execPath, ["-e", "throw new Error('boom')"], { encoding: "utf8" });
+    console.log("throw", e.status, e.stderr.split("\\n").filter((l) => l.startsWith("Error")).join("|"));
+  });
+});
+`);
+    expect(r.stdout).toBe("kid out\nkid err\ncode 4\nkid out\ninherit code 4\nself-killed null SIGTERM\nthrow 1 Error: boom\n");
+    expect(r.stderr).toBe("kid err\n");
+  });
+
   it("a guest node runs another guest node; fork runs a module without an IPC channel", async () => {
     const r = await guest(`const cp = require("child_process");
 require("fs").writeFileSync("child.js", "console.log('child', process.argv.slice(2).join(','), typeof process.send)");

@@ -455,6 +455,64 @@ describe("fs: streams and watching", () => {
 `);
   });
 
+  it("directory descriptors, destroy mid-stream, backpressure, pipeline, pause/resume (as host node)", async () => {
+    await sameAsHost(`const fs = require("fs");
+const { pipeline } = require("stream");
+const show = (l, f) => { try { console.log(l, "ok", f()); } catch (e) { console.log(l, "err", e.code, e.syscall, e.message); } };
+fs.mkdirSync("d");
+show("open dir", () => typeof fs.openSync("d"));
+const dfd = fs.openSync("d");
+show("fstat dir", () => fs.fstatSync(dfd).isDirectory());
+show("read dir fd", () => fs.readSync(dfd, Buffer.alloc(4)));
+show("write dir", () => fs.openSync("d", "w"));
+show("open dir r+", () => fs.openSync("d", "r+"));
+show("readFile dir fd", () => fs.readFileSync(dfd));
+fs.writeFileSync("big", Buffer.alloc(200000, 97));
+const rs = fs.createReadStream("big");
+let n = 0;
+rs.on("data", (d) => { n += d.length; if (n >= 65536) rs.destroy(); });
+rs.on("close", () => {
+  console.log("destroyed after", n, rs.destroyed);
+  const ws = fs.createWriteStream("w", { highWaterMark: 10 });
+  console.log("write returns", ws.write("0123456789abc"));
+  ws.on("drain", () => {
+    console.log("drain");
+    ws.end();
+    pipeline(fs.createReadStream("big"), fs.createWriteStream("big2"), (err) => {
+      console.log("pipeline", err, fs.statSync("big2").size);
+      const r2 = fs.createReadStream("big", { highWaterMark: 1000, start: 10, end: 2009 });
+      let got = 0, chunks = 0;
+      r2.on("data", (d) => { got += d.length; chunks++; r2.pause(); setTimeout(() => r2.resume(), 1); });
+      r2.on("end", () => console.log("paused/resumed", got, chunks));
+    });
+  });
+});
+`);
+  });
+
+  it("FileHandle.readLines, close event, iterable writeFile (as host node)", async () => {
+    await sameAsHost(`const fs = require("fs");
+(async () => {
+  fs.writeFileSync("lines", "a\\nb\\r\\nc");
+  const fh = await fs.promises.open("lines");
+  const out = [];
+  for await (const l of fh.readLines()) out.push(l);
+  console.log(out);
+  const fh2 = await fs.promises.open("lines");
+  fh2.on("close", () => console.log("fh close event"));
+  await fh2.close();
+  const fh3 = await fs.promises.open("w3", "w");
+  await fh3.writeFile(["x", "y"]);
+  await fh3.close();
+  console.log(fs.readFileSync("w3", "utf8"));
+  await fs.promises.writeFile("w4", (async function* () { yield "p"; yield Buffer.from("q"); })());
+  console.log(fs.readFileSync("w4", "utf8"));
+  const s = await fs.promises.readFile("lines", { encoding: "base64" });
+  console.log(s);
+})();
+`);
+  });
+
   it("FileHandle streams, and a ReadStream over a descriptor", async () => {
     const r = await guest(`const fs = require("fs");
 (async () => {
