@@ -298,9 +298,13 @@ impl VfsLoader {
             .into()),
             Format::Addon => Err(err(addon_error(&p))),
             Format::CommonJs => {
+                let src = text()?;
+                if self.host.ambiguous(&p) && super::resolve::has_module_syntax(&src) {
+                    return Ok(source(ModuleType::JavaScript, src));
+                }
                 let mut names = BTreeSet::new();
                 let mut seen = BTreeSet::new();
-                self.cjs_names(&p, &text()?, &mut names, &mut seen);
+                self.cjs_names(&p, &src, &mut names, &mut seen);
                 names.remove("default");
                 let expr = format!("globalThis.__agentos.requireModule({p:?})");
                 Ok(source(ModuleType::JavaScript, reexport(&expr, names)))

@@ -117,7 +117,10 @@ impl KernelHost {
         match self.vfs_wait(vfs.read_file(crate::kernel::vfs::Cred::USER, p)) {
             Some(Ok(b)) => Ok(b.to_vec()),
             Some(Err(e)) => Err(super::host::sys_err(e)),
-            None => Err(SysError::new("EINTR", format!("EINTR: interrupted, open '{p}'"))),
+            None => Err(SysError::new(
+                "EINTR",
+                format!("EINTR: interrupted, open '{p}'"),
+            )),
         }
     }
 
@@ -198,14 +201,11 @@ impl KernelHost {
 
     /// The format of a `.js` or extensionless file in a package scope without "type": Node 22
     /// runs it as an ES module when it has module syntax. Files under `node_modules` are taken
-    /// as CommonJS here (`require` still falls back to ESM when compiling fails).
+    /// as CommonJS here, sparing a read of every file of CommonJS packages; the ES module
+    /// loader checks their syntax when it reads them anyway, and `require` falls back to ESM
+    /// when compiling fails.
     fn detect(&self, p: &str) -> Format {
-        let name = p.rsplit('/').next().unwrap_or(p);
-        let js = match name.rsplit_once('.') {
-            Some((stem, ext)) => ext == "js" || stem.is_empty(),
-            None => true,
-        };
-        if !js || p.contains("/node_modules/") {
+        if !js_or_bare(p) || p.contains("/node_modules/") {
             return Format::CommonJs;
         }
         thread_local! {
@@ -213,7 +213,11 @@ impl KernelHost {
                 Default::default();
         }
         if let Some(esm) = DETECTED.with(|d| d.borrow().get(p).copied()) {
-            return if esm { Format::Module } else { Format::CommonJs };
+            return if esm {
+                Format::Module
+            } else {
+                Format::CommonJs
+            };
         }
         let esm = self
             .read_module(p)
@@ -225,6 +229,15 @@ impl KernelHost {
         } else {
             Format::CommonJs
         }
+    }
+
+    /// Whether the format of file `p` depends on its syntax: a `.js` or extensionless file in
+    /// a package scope without "type".
+    pub(super) fn ambiguous(&self, p: &str) -> bool {
+        js_or_bare(p)
+            && self
+                .package_scope(path::parent(p))
+                .is_none_or(|(_, pkg)| pkg.get("type").is_none())
     }
 
     fn load_as_file(&self, p: &str) -> Option<String> {
@@ -399,6 +412,15 @@ impl KernelHost {
     }
 }
 
+/// Whether file `p` is named `x.js`, or has no extension.
+fn js_or_bare(p: &str) -> bool {
+    let name = p.rsplit('/').next().unwrap_or(p);
+    match name.rsplit_once('.') {
+        Some((stem, ext)) => ext == "js" || stem.is_empty(),
+        None => true,
+    }
+}
+
 /// Whether JavaScript source has ES module syntax that CommonJS cannot parse: a top-level
 /// `import` declaration or `export`, or `import.meta`. Comments, strings and template literals
 /// are skipped; regular expression literals are not recognised (a rare source of a wrong guess
@@ -461,7 +483,8 @@ pub fn has_module_syntax(src: &str) -> bool {
                     // Both are reserved words: at the top level, followed by a name, a brace,
                     // `*` or (for `import`) a string, they can only start a declaration.
                     let quote = word == b"import" && matches!(next, b'"' | b'\'');
-                    if depth == 0 && ((j > i && ident(next)) || matches!(next, b'{' | b'*') || quote)
+                    if depth == 0
+                        && ((j > i && ident(next)) || matches!(next, b'{' | b'*') || quote)
                     {
                         return true;
                     }
@@ -547,9 +570,13 @@ mod tests {
         assert!(esm("console.log(import.meta.url)"));
         assert!(!esm("const fs = require('fs'); module.exports = { a: 1 }"));
         assert!(!esm("import('./x.js').then(console.log)"));
-        assert!(!esm("// import x from 'y'\n/* export default 1 */\nconst s = 'import a from \"b\"';"));
+        assert!(!esm(
+            "// import x from 'y'\n/* export default 1 */\nconst s = 'import a from \"b\"';"
+        ));
         assert!(!esm("const t = `\nimport x from 'y'\n`;"));
-        assert!(!esm("function f() { const o = { import: 1, export: 2 }; return o.import }"));
+        assert!(!esm(
+            "function f() { const o = { import: 1, export: 2 }; return o.import }"
+        ));
         assert!(!esm("exports.importer = 1; foo.export = 2"));
     }
 

@@ -17,11 +17,14 @@ const files = {
   "node_modules/@scope/pkg/index.js": "import { createRequire } from 'node:module'; const require = createRequire(import.meta.url); export const legacy = require('legacy')(); export default 'scoped';",
   "node_modules/reexp/index.js": "'use strict'; var tslib = { __exportStar: (m, e) => Object.assign(e, m) }; tslib.__exportStar(require('./a'), exports); exports.own = 1;",
   "node_modules/reexp/a.js": "exports.fromA = 'a';",
+  "node_modules/typeless-esm/package.json": { name: "typeless-esm", main: "index.js" },
+  "node_modules/typeless-esm/index.js": "export const v = 'typeless-esm';",
+  "plain/detect.js": "import { v } from 'typeless-esm';\nexport const w = v + '!';\nconsole.log('detected', import.meta.url.endsWith('/plain/detect.js'));",
   "app/package.json": { name: "app", type: "commonjs" },
   "app/cycle-a.js": "exports.a1 = 1; const b = require('./cycle-b'); exports.a2 = b.seenA;",
   "app/cycle-b.js": "const a = require('./cycle-a'); exports.seenA = Object.keys(a).join();",
   "app/dir/index.json": { fromIndexJson: true },
-  "app/esm.mjs": "import legacy, { extra } from 'legacy'; import cond, { kind } from 'cond'; import { fromA, own } from 'reexp'; import scoped, { legacy as l2 } from '@scope/pkg'; import data from './data.json' with { type: 'json' }; export const out = [legacy(), extra, cond, kind, fromA, own, scoped, l2, data.v, typeof import.meta.resolve];",
+  "app/esm.mjs": "import legacy, { extra } from 'legacy'; import cond, { kind } from 'cond'; import { fromA, own } from 'reexp'; import scoped, { legacy as l2 } from '@scope/pkg'; import data from './data.json' with { type: 'json' }; import { v as tv } from 'typeless-esm'; export const out = [legacy(), extra, cond, kind, fromA, own, scoped, l2, data.v, typeof import.meta.resolve, tv];",
   "app/data.json": { v: 7 },
 };
 for (const [f, c] of Object.entries(files)) {
@@ -41,4 +44,5 @@ console.log(req.resolve.paths("x").slice(0, 2).map(rel).join(" "), req.resolve("
 const m = req("module");
 console.log(m.isBuiltin("fs"), m.isBuiltin("node:path"), m.isBuiltin("nope"), m.builtinModules.includes("fs"));
 console.log(require.main === module, rel(req.resolve("cond/package.json")));
+console.log(req("typeless-esm").v, require(path.join(root, "plain/detect.js")).w);
 import(path.join(root, "app", "esm.mjs")).then((ns) => console.log(JSON.stringify(ns.out)), (e) => console.log("esm error", e.message));

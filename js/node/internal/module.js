@@ -75,7 +75,8 @@ export class Module {
       // Node 22 runs a `.js` file of a package without "type" as an ES module when it only
       // parses as one (module syntax detection).
       if (esmSyntaxError(err.thrown) && detectable(filename)) {
-        this.exports = importEsmSource(filename, content, this.parent, this === mainModule);
+        // The ES module loader sees the same syntax (`code` is only for `-e`).
+        this.exports = importEsmSource(filename, undefined, this.parent, this === mainModule);
         return;
       }
       throw err.thrown;
@@ -120,7 +121,8 @@ function detectable(filename) {
   }
 }
 
-/// Run `source` as the ES module `filename` on behalf of `require` (or as the main module).
+/// Run the ES module `filename` (with `source`, for code that is no file) on behalf of
+/// `require` (or as the main module).
 /// A main module with top-level `await` finishes asynchronously.
 function importEsmSource(filename, source, parent, isMain) {
   const url = filename.startsWith("/") ? "file://" + encodeURI(filename) : filename;
