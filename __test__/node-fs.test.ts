@@ -548,6 +548,25 @@ setTimeout(() => fs.writeFileSync("w/new", "x"), 20);`);
   });
 });
 
+describe("fs: pipes", () => {
+  it("fs.read, fs.readFile and FileHandle reads of a pipe wait without blocking the event loop", async () => {
+    const read = await vm.exec(
+      `(sleep 1; echo x) | node -e "require('fs').read(0, Buffer.alloc(9), 0, 9, null, (e, n, b) => console.log('read', e, n, JSON.stringify(b.toString('utf8', 0, n)))); setTimeout(() => console.log('timer'), 100)"`,
+    );
+    expect(read.stdout).toBe('timer\nread null 2 "x\\n"\n');
+    const whole = await vm.exec(
+      `(sleep 0.5; echo hello) | node -e "require('fs').readFile('/dev/stdin', 'utf8', (e, d) => console.log('readFile', e, JSON.stringify(d))); setTimeout(() => console.log('timer'), 100)"`,
+    );
+    expect(whole.stdout).toBe('timer\nreadFile null "hello\\n"\n');
+    const handle = await vm.exec(
+      `(sleep 0.5; printf abc) | node -e "require('fs').promises.open('/dev/stdin').then(async (fh) => console.log((await fh.read()).bytesRead, await fh.readFile('utf8'))); setTimeout(() => console.log('timer'), 100)"`,
+    );
+    expect(handle.stdout).toBe("timer\n3 \n");
+    const write = await vm.exec(`node -e "require('fs').write(1, 'via fs.write\\n', (e, n) => console.error(e, n))"`);
+    expect(write).toMatchObject({ stdout: "via fs.write\n", stderr: "null 13\n" });
+  });
+});
+
 describe("fs: Node 22 additions", () => {
   it("globSync/glob/promises.glob, openAsBlob, AbortSignal, lchmod on Linux", async () => {
     const r = await guest(`const fs = require("fs");

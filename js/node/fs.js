@@ -10,7 +10,7 @@ import { Buffer } from "buffer";
 import { EventEmitter } from "events";
 import { Readable, Writable } from "./stream.js";
 import pathModule from "./path.js";
-import { sys, readSync as opRead, writeSync as opWrite, readAsync, readFileBytes, writeFileBytes, randomFill } from "./internal/sys.js";
+import { sys, readSync as opRead, writeSync as opWrite, readAsync, writeAsync, readFileBytes, writeFileBytes, randomFill } from "./internal/sys.js";
 import { setImmediate, setInterval, clearInterval } from "./internal/timers.js";
 import { process } from "./internal/process.js";
 import { loadBuiltin } from "./internal/module.js";
@@ -361,24 +361,79 @@ function asView(buffer, name = "buffer") {
 
 export function readSync(fd, buffer, offsetOrOptions, length, position) {
   validateFd(fd);
+  const r = readArgs(arguments.length, buffer, offsetOrOptions, length, position);
+  if (r === null) return 0;
+  const [view, offset, len, pos] = r;
+  return fdRead(fd, view.subarray(offset, offset + len), pos);
+}
+
+/// read()'s arguments as Node validates them: [view, offset, length, position], or null when
+/// there is nothing to read. `argc` counts the arguments after `fd`, plus one.
+function readArgs(argc, buffer, offsetOrOptions, length, position) {
   const view = asView(buffer);
   let offset = offsetOrOptions;
-  if (arguments.length <= 3 || (typeof offsetOrOptions === "object" && offsetOrOptions !== null)) {
+  if (argc <= 3 || (typeof offsetOrOptions === "object" && offsetOrOptions !== null)) {
     if (offsetOrOptions !== undefined && offsetOrOptions !== null) validateObject(offsetOrOptions, "options");
     ({ offset = 0, length = view.byteLength - offset, position = null } = offsetOrOptions ?? {});
   }
   if (offset === undefined || offset === null) offset = 0;
   else validateInteger(offset, "offset", 0);
   length |= 0;
-  if (length === 0) return 0;
+  if (length === 0) return null;
   if (view.byteLength === 0) throw invalidArgValue("buffer", buffer, "is empty and cannot be written");
   validateOffsetLengthRead(offset, length, view.byteLength);
-  position = validatePosition(position);
-  return fdRead(fd, view.subarray(offset, offset + length), position);
+  return [view, offset, length, validatePosition(position)];
+}
+
+/// Whether `fd` is a pipe: reads and writes on it wait for the other end, so the callback and
+/// promise forms must not block the event loop on them (the regular-file forms may: they
+/// complete at once).
+function isPipe(fd) {
+  try {
+    return (call("fstat", { fd }).mode & C.S_IFMT) === C.S_IFIFO;
+  } catch {
+    return false;
+  }
+}
+
+/// Read from a pipe without blocking the event loop: up to `length` bytes into view[offset..].
+async function readPipe(fd, view, offset, length) {
+  const b = await readAsync(fd, length).catch((e) => {
+    throw uvError(e);
+  });
+  if (b == null) return 0;
+  view.set(b, offset);
+  return b.byteLength;
+}
+
+/// The rest of a descriptor, waiting on pipes instead of blocking.
+async function readAllAsync(fd) {
+  if (!isPipe(fd)) return readAllFd(fd);
+  const chunks = [];
+  for (;;) {
+    const b = await readAsync(fd, 65536).catch((e) => {
+      throw uvError(e);
+    });
+    if (b == null) break;
+    chunks.push(Buffer.from(b.buffer, b.byteOffset, b.byteLength));
+  }
+  return Buffer.concat(chunks);
 }
 
 export function writeSync(fd, buffer, offsetOrOptions, length, position) {
   validateFd(fd);
+  const [bytes, pos] = writeArgs(buffer, offsetOrOptions, length, position);
+  if (bytes.length === 0) return 0;
+  return fdWrite(fd, bytes, pos);
+}
+
+/// The bytes write() would write (its arguments validated as Node's).
+function writeBytes(buffer, offsetOrOptions, length, position) {
+  return writeArgs(buffer, offsetOrOptions, length, position)[0];
+}
+
+/// write()'s arguments as Node validates them: [bytes, position].
+function writeArgs(buffer, offsetOrOptions, length, position) {
   let view;
   let offset = offsetOrOptions;
   if (ArrayBuffer.isView(buffer)) {
@@ -404,8 +459,7 @@ export function writeSync(fd, buffer, offsetOrOptions, length, position) {
     offset = 0;
     length = view.length;
   }
-  if (length === 0) return 0;
-  return fdWrite(fd, view.subarray(offset, offset + length), validatePosition(position));
+  return [view.subarray(offset, offset + length), validatePosition(position)];
 }
 
 export function readvSync(fd, buffers, position) {
@@ -1573,7 +1627,30 @@ const withSignal = (f, at) =>
     return f(...args);
   };
 
-export const readFile = def(withSignal(readFileSync, 1));
+const readFileSyncOnly = def(withSignal(readFileSync, 1));
+export function readFile(path, options, cb) {
+  if (typeof options === "function") {
+    cb = options;
+    options = undefined;
+  }
+  // A pipe (fd 0 of a piped process, /dev/stdin) is read without blocking the event loop.
+  const fd = typeof path === "number" ? path : selfFd(path);
+  if (fd !== null && typeof cb === "function" && (validateFd(fd), isPipe(fd))) {
+    const o = getOptions(options, { flag: "r" });
+    checkAborted(o);
+    readAllAsync(fd).then((b) => cb(null, decode(b, o.encoding)), (e) => cb(e));
+    return;
+  }
+  return options === undefined ? readFileSyncOnly(path, cb) : readFileSyncOnly(path, options, cb);
+}
+
+/// The descriptor a /dev/stdin-like path names, or null.
+function selfFd(path) {
+  if (typeof path !== "string") return null;
+  const m = /^\/(?:dev\/(stdin|stdout|stderr)|dev\/fd\/(\d+)|proc\/self\/fd\/(\d+))$/.exec(path);
+  if (!m) return null;
+  return m[1] ? ["stdin", "stdout", "stderr"].indexOf(m[1]) : Number(m[2] ?? m[3]);
+}
 export const writeFile = def(withSignal(writeFileSync, 2), (cb) => cb(null));
 export const appendFile = def(withSignal(appendFileSync, 2), (cb) => cb(null));
 export const readdir = def(readdirSync);
@@ -1625,11 +1702,15 @@ export function read(fd, buffer, offsetOrOptions, length, position, cb) {
     args[2] = { offset: o.offset ?? 0, length: o.length ?? args[1].byteLength - (o.offset ?? 0), position: o.position ?? null };
   }
   const buf = args[1];
+  const r = readArgs(args.length, ...args.slice(1));
+  if (r !== null && isPipe(fd)) {
+    readPipe(fd, r[0], r[1], r[2]).then((n) => cb(null, n, buf), (e) => cb(e));
+    return;
+  }
   let n;
   try {
-    n = readSync(fd, ...args.slice(1));
+    n = r === null ? 0 : fdRead(fd, r[0].subarray(r[1], r[1] + r[2]), r[3]);
   } catch (e) {
-    if (ARG_ERRORS.has(e?.code)) throw e;
     setImmediate(() => cb(e));
     return;
   }
@@ -1644,6 +1725,15 @@ export function write(fd, buffer, ...rest) {
   const cb = typeof rest[rest.length - 1] === "function" ? rest.pop() : undefined;
   validateFunction(cb, "cb");
   validateFd(fd);
+  if (isPipe(fd)) {
+    const bytes = writeBytes(buffer, ...rest);
+    if (bytes.length === 0) {
+      setImmediate(() => cb(null, 0, buffer));
+      return;
+    }
+    writeAsync(fd, bytes).then(() => cb(null, bytes.length, buffer), (e) => cb(uvError(e)));
+    return;
+  }
   let n;
   try {
     n = writeSync(fd, buffer, ...rest);
@@ -1701,7 +1791,13 @@ export class FileHandle extends EventEmitter {
     } else if (offset !== null && typeof offset === "object") {
       ({ offset = 0, length = buffer.byteLength - offset, position = null } = offset);
     }
-    const bytesRead = readSync(fd, buffer, offset ?? 0, length ?? buffer.byteLength - (offset ?? 0), position);
+    offset ??= 0;
+    length ??= buffer.byteLength - offset;
+    if (isPipe(fd)) {
+      const r = readArgs(5, buffer, offset, length, position);
+      return { bytesRead: r === null ? 0 : await readPipe(fd, r[0], r[1], r[2]), buffer };
+    }
+    const bytesRead = readSync(fd, buffer, offset, length, position);
     return { bytesRead, buffer };
   }
   async readv(buffers, position) {
@@ -1717,7 +1813,9 @@ export class FileHandle extends EventEmitter {
     return { bytesWritten, buffers };
   }
   async readFile(options) {
-    return readFileSync(this.#check("read"), options);
+    const fd = this.#check("read");
+    if (isPipe(fd)) return decode(await readAllAsync(fd), getOptions(options).encoding);
+    return readFileSync(fd, options);
   }
   async writeFile(data, options) {
     const fd = this.#check("write");
