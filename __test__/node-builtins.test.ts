@@ -242,11 +242,14 @@ try { crypto.getRandomValues(new Uint8Array(70000)) } catch (e) { console.log(e.
 try { crypto.getRandomValues(new Float32Array(2)) } catch (e) { console.log(e.name, e.code, e.message) }
 console.log(crypto.pbkdf2Sync("pw", "salt", 1000, 32, "sha256").toString("hex"), crypto.pbkdf2Sync("pw", "salt", 2, 70, "sha1").toString("hex"));
 console.log(Buffer.from(crypto.hkdfSync("sha256", "key", "salt", "info", 42)).toString("hex"));
+console.log(crypto.scryptSync("password", "salt", 64, { N: 1024 }).toString("hex"), crypto.scryptSync("", "", 16, { N: 16, r: 1, p: 1 }).toString("hex"), crypto.scryptSync("pw", "NaCl", 32, { cost: 64, blockSize: 2, parallelization: 3 }).toString("hex"));
+try { crypto.scryptSync("a", "b", 8, { N: 3 }) } catch (e) { console.log(e.code) }
 console.log(typeof globalThis.crypto.getRandomValues, globalThis.crypto.getRandomValues(new Uint32Array(2)).length, crypto.webcrypto === globalThis.crypto, Object.prototype.toString.call(globalThis.crypto));
 console.log(crypto.createSecretKey(Buffer.from("k")).symmetricKeySize, crypto.getHashes().includes("sha256"));
 (async () => {
   console.log(await new Promise((r) => crypto.randomBytes(4, (err, b) => r([err, b.length]))));
   console.log(await new Promise((r) => crypto.pbkdf2("a", "b", 1, 8, "sha512", (err, k) => r(k.toString("hex")))));
+  console.log(await new Promise((r) => crypto.scrypt("a", "b", 8, (err, k) => r(k.toString("hex")))));
   console.log(Buffer.from(await crypto.subtle.digest("SHA-256", new TextEncoder().encode("abc"))).toString("hex"));
   const stream = require("stream");
   const piped = await new Promise((r) => stream.Readable.from(["ab", "c"]).pipe(crypto.createHash("sha256")).setEncoding("hex").on("data", r));
@@ -259,12 +262,12 @@ console.log(crypto.createSecretKey(Buffer.from("k")).symmetricKeySize, crypto.ge
     await prints(
       String.raw`
 const crypto = require("crypto");
-for (const f of ["createCipheriv", "generateKeyPairSync", "createSign", "scryptSync"]) {
+for (const f of ["createCipheriv", "generateKeyPairSync", "createSign", "createDiffieHellman"]) {
   try { crypto[f]() } catch (e) { console.log(f, e.code) }
 }
 crypto.subtle.importKey("raw", new Uint8Array(1), "AES-GCM", false, []).catch((e) => console.log(e.name));
 `,
-      "createCipheriv ERR_FEATURE_UNAVAILABLE_ON_PLATFORM\ngenerateKeyPairSync ERR_FEATURE_UNAVAILABLE_ON_PLATFORM\ncreateSign ERR_FEATURE_UNAVAILABLE_ON_PLATFORM\nscryptSync ERR_FEATURE_UNAVAILABLE_ON_PLATFORM\nNotSupportedError\n",
+      "createCipheriv ERR_FEATURE_UNAVAILABLE_ON_PLATFORM\ngenerateKeyPairSync ERR_FEATURE_UNAVAILABLE_ON_PLATFORM\ncreateSign ERR_FEATURE_UNAVAILABLE_ON_PLATFORM\ncreateDiffieHellman ERR_FEATURE_UNAVAILABLE_ON_PLATFORM\nNotSupportedError\n",
     );
   });
 });
@@ -352,6 +355,11 @@ try { structuredClone(() => {}) } catch (e) { console.log(e.name, e.code, e inst
   const b1 = new BroadcastChannel("ch"), b2 = new BroadcastChannel("ch");
   console.log("bc", await new Promise((r) => { b2.onmessage = (e) => r(e.data); b1.postMessage("hi") }));
   b1.close(); b2.close();
+  for (const format of ["gzip", "deflate", "deflate-raw"]) {
+    const chunks = [];
+    for await (const c of new Blob(["compress me ".repeat(10)]).stream().pipeThrough(new CompressionStream(format)).pipeThrough(new DecompressionStream(format))) chunks.push(...c);
+    console.log(format, Buffer.from(chunks).toString());
+  }
   const t = AbortSignal.timeout(5);
   await new Promise((r) => (t.onabort = r));
   console.log("timeout", t.reason.name, t.reason.code);

@@ -1,5 +1,5 @@
 // `crypto`: randomness, digests and HMACs (md5, sha1, sha224, sha256, sha384, sha512 computed by
-// the host: `digest` op), and what is built on them in JS (pbkdf2, hkdf, webcrypto.subtle.digest).
+// the host: `digest` op), and what is built on them in JS (pbkdf2, hkdf, scrypt, webcrypto.subtle.digest).
 // Ciphers, signatures and key pairs are not available yet: they throw ERR_FEATURE_UNAVAILABLE_ON_PLATFORM.
 
 import { Buffer } from "buffer";
@@ -338,11 +338,103 @@ export function hkdf(digest, ikm, salt, info, keylen, callback) {
   process.nextTick(callback, null, key);
 }
 
+// --- scrypt (RFC 7914), over pbkdf2-sha256 -------------------------------------------------------
+
+function salsa208(B, x) {
+  // x: scratch of 16 words; B: 16 words, transformed in place.
+  for (let i = 0; i < 16; i++) x[i] = B[i];
+  const R = (a, b) => (a << b) | (a >>> (32 - b));
+  for (let i = 0; i < 8; i += 2) {
+    x[4] ^= R(x[0] + x[12], 7); x[8] ^= R(x[4] + x[0], 9); x[12] ^= R(x[8] + x[4], 13); x[0] ^= R(x[12] + x[8], 18);
+    x[9] ^= R(x[5] + x[1], 7); x[13] ^= R(x[9] + x[5], 9); x[1] ^= R(x[13] + x[9], 13); x[5] ^= R(x[1] + x[13], 18);
+    x[14] ^= R(x[10] + x[6], 7); x[2] ^= R(x[14] + x[10], 9); x[6] ^= R(x[2] + x[14], 13); x[10] ^= R(x[6] + x[2], 18);
+    x[3] ^= R(x[15] + x[11], 7); x[7] ^= R(x[3] + x[15], 9); x[11] ^= R(x[7] + x[3], 13); x[15] ^= R(x[11] + x[7], 18);
+    x[1] ^= R(x[0] + x[3], 7); x[2] ^= R(x[1] + x[0], 9); x[3] ^= R(x[2] + x[1], 13); x[0] ^= R(x[3] + x[2], 18);
+    x[6] ^= R(x[5] + x[4], 7); x[7] ^= R(x[6] + x[5], 9); x[4] ^= R(x[7] + x[6], 13); x[5] ^= R(x[4] + x[7], 18);
+    x[11] ^= R(x[10] + x[9], 7); x[8] ^= R(x[11] + x[10], 9); x[9] ^= R(x[8] + x[11], 13); x[10] ^= R(x[9] + x[8], 18);
+    x[12] ^= R(x[15] + x[14], 7); x[13] ^= R(x[12] + x[15], 9); x[14] ^= R(x[13] + x[12], 13); x[15] ^= R(x[14] + x[13], 18);
+  }
+  for (let i = 0; i < 16; i++) B[i] = (B[i] + x[i]) | 0;
+}
+
+// BlockMix: B (32r words) -> Y (32r words), with X and x as scratch.
+function blockMix(B, Y, X, x, r) {
+  X.set(B.subarray((2 * r - 1) * 16, 2 * r * 16));
+  for (let i = 0; i < 2 * r; i++) {
+    for (let k = 0; k < 16; k++) X[k] ^= B[i * 16 + k];
+    salsa208(X, x);
+    // Even blocks first, then odd ones.
+    Y.set(X, ((i >> 1) + (i & 1) * r) * 16);
+  }
+}
+
+function scryptParams(options) {
+  const o = options ?? {};
+  const pick = (a, b, def) => {
+    if (o[a] !== undefined && o[b] !== undefined) throw err(TypeError, "ERR_INCOMPATIBLE_OPTION_PAIR", `Option "${a}" cannot be used in combination with option "${b}"`);
+    return o[a] ?? o[b] ?? def;
+  };
+  const N = pick("N", "cost", 16384);
+  const r = pick("r", "blockSize", 8);
+  const p = pick("p", "parallelization", 1);
+  const maxmem = o.maxmem ?? 32 << 20;
+  const invalid = (why) => err(RangeError, "ERR_CRYPTO_INVALID_SCRYPT_PARAMS", `Invalid scrypt params: ${why}`);
+  if (!Number.isInteger(N) || N < 2 || (N & (N - 1)) !== 0) throw invalid("N must be a power of 2 greater than 1");
+  if (!Number.isInteger(r) || r < 1 || !Number.isInteger(p) || p < 1 || r * p >= 2 ** 30) throw invalid("invalid r or p");
+  if (128 * N * r + 128 * r * p > maxmem) throw invalid("memory limit exceeded");
+  return { N, r, p };
+}
+
+export function scryptSync(password, salt, keylen, options) {
+  const { N, r, p } = scryptParams(options);
+  if (!Number.isInteger(keylen) || keylen < 0 || keylen > MAX_RANDOM) throw outOfRange("keylen", `>= 0 && <= ${MAX_RANDOM}`, keylen);
+  const pw = toBytes(password, undefined, "password");
+  const B = pbkdf2Sync(pw, toBytes(salt, undefined, "salt"), 1, p * 128 * r, "sha256");
+  const words = 32 * r;
+  const V = new Int32Array(N * words);
+  const X = new Int32Array(words);
+  const Y = new Int32Array(words);
+  const T = new Int32Array(16);
+  const x = new Int32Array(16);
+  const view = new DataView(B.buffer, B.byteOffset, B.byteLength);
+  for (let i = 0; i < p; i++) {
+    const off = i * 128 * r;
+    for (let k = 0; k < words; k++) X[k] = view.getInt32(off + k * 4, true);
+    for (let j = 0; j < N; j++) {
+      V.set(X, j * words);
+      blockMix(X, Y, T, x, r);
+      X.set(Y);
+    }
+    for (let j = 0; j < N; j++) {
+      const v = (X[(2 * r - 1) * 16] >>> 0) & (N - 1);
+      for (let k = 0; k < words; k++) X[k] ^= V[v * words + k];
+      blockMix(X, Y, T, x, r);
+      X.set(Y);
+    }
+    for (let k = 0; k < words; k++) view.setInt32(off + k * 4, X[k], true);
+  }
+  return pbkdf2Sync(pw, B, 1, keylen, "sha256");
+}
+
+export function scrypt(password, salt, keylen, options, callback) {
+  if (typeof options === "function") [callback, options] = [options, undefined];
+  checkCallback(callback);
+  let key;
+  try {
+    key = scryptSync(password, salt, keylen, options);
+  } catch (e) {
+    if (e.code === "ERR_CRYPTO_INVALID_SCRYPT_PARAMS" || e.code === "ERR_INCOMPATIBLE_OPTION_PAIR") throw e;
+    process.nextTick(callback, e);
+    return;
+  }
+  process.nextTick(callback, null, key);
+}
+
 // --- what is not available yet ------------------------------------------------------------------
 
 function unavailable(name) {
   return function () {
-    throw err(Error, "ERR_FEATURE_UNAVAILABLE_ON_PLATFORM", `crypto.${name} is not supported in the agentOS VM yet (only hashes, HMAC, pbkdf2, hkdf and random values are)`);
+    throw err(Error, "ERR_FEATURE_UNAVAILABLE_ON_PLATFORM", `crypto.${name} is not supported in the agentOS VM yet (only hashes, HMAC, pbkdf2, hkdf, scrypt and random values are)`);
   };
 }
 
@@ -372,8 +464,6 @@ const UNAVAILABLE = [
   "sign",
   "verify",
   "diffieHellman",
-  "scrypt",
-  "scryptSync",
   "secureHeapUsed",
   "setEngine",
 ];
@@ -457,6 +547,8 @@ const crypto = {
   pbkdf2Sync,
   hkdf,
   hkdfSync,
+  scrypt,
+  scryptSync,
   webcrypto,
   subtle,
   constants,

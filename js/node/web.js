@@ -741,6 +741,62 @@ export class TextDecoderStream extends streams.TransformStream {
   }
 }
 
+// CompressionStream / DecompressionStream over the zlib module (loaded on first use).
+/* global require */
+const zlibStream = (kind, format) => {
+  const zlib = require("./zlib.js").default;
+  const make = {
+    compress: { gzip: zlib.createGzip, deflate: zlib.createDeflate, "deflate-raw": zlib.createDeflateRaw },
+    decompress: { gzip: zlib.createGunzip, deflate: zlib.createInflate, "deflate-raw": zlib.createInflateRaw },
+  }[kind][format];
+  if (!make) {
+    throw Object.assign(new TypeError(`The argument 'format' is invalid. Received ${inspect(format)}`), { code: "ERR_INVALID_ARG_VALUE" });
+  }
+  const z = make();
+  return new streams.TransformStream({
+    start(controller) {
+      z.on("data", (chunk) => controller.enqueue(new Uint8Array(chunk.buffer, chunk.byteOffset, chunk.byteLength)));
+      z.on("error", (e) => controller.error(e));
+    },
+    transform(chunk) {
+      if (!ArrayBuffer.isView(chunk) && !(chunk instanceof ArrayBuffer)) throw argTypeError("chunk", "an instance of ArrayBuffer or ArrayBufferView", chunk);
+      return new Promise((resolve) => z.write(chunk instanceof ArrayBuffer ? new Uint8Array(chunk) : chunk, resolve));
+    },
+    flush() {
+      return new Promise((resolve) => {
+        z.once("end", resolve);
+        z.end();
+      });
+    },
+  });
+};
+
+export class CompressionStream {
+  #ts;
+  constructor(format) {
+    this.#ts = zlibStream("compress", format);
+  }
+  get readable() {
+    return this.#ts.readable;
+  }
+  get writable() {
+    return this.#ts.writable;
+  }
+}
+
+export class DecompressionStream {
+  #ts;
+  constructor(format) {
+    this.#ts = zlibStream("decompress", format);
+  }
+  get readable() {
+    return this.#ts.readable;
+  }
+  get writable() {
+    return this.#ts.writable;
+  }
+}
+
 export { URL, URLSearchParams };
 
 export const webGlobals = {
@@ -773,6 +829,8 @@ export const webGlobals = {
   CountQueuingStrategy,
   TextEncoderStream,
   TextDecoderStream,
+  CompressionStream,
+  DecompressionStream,
 };
 
 // navigator (Node 21+): facts about the VM, read when asked.
