@@ -115,10 +115,6 @@ const CASES: Case[] = [
 
 /** Cases that do not pass yet, with the reason (run as `it.fails`). */
 const KNOWN_FAILURES: Record<string, string> = {
-  // Repro: (sleep 1; echo x) | node -e "require('fs').read(0, Buffer.alloc(9), 0, 9, null, () => console.log('read')); setTimeout(() => console.log('timer'), 100)"
-  // prints "read" before "timer": the Go WebAssembly service reads its stdin with fs.read and
-  // can only run its goroutines (timers, callbacks) while that read is pending.
-  "esbuild-wasm": "fs.read() on a pipe blocks the event loop (it is readSync underneath), so the service child stalls",
   // Repro: node --input-type=module -e 'import { getDefaultHighWaterMark } from "node:stream"'
   execa: "node:stream has no getDefaultHighWaterMark export",
 };

@@ -244,7 +244,7 @@ impl KernelHost {
         if self.is_file(p) {
             return Some(p.to_owned());
         }
-        [".js", ".json", ".node", ".cjs", ".mjs"]
+        [".js", ".json", ".node"]
             .iter()
             .map(|ext| format!("{p}{ext}"))
             .find(|c| self.is_file(c))

@@ -211,6 +211,10 @@ export function resolveRequest(request, parent, esm = false) {
   try {
     return sys("resolve", { spec: request, from, esm });
   } catch (e) {
+    if (e.code === "MODULE_NOT_FOUND" && !esm) {
+      const found = resolveCustomExtension(request, from);
+      if (found) return found;
+    }
     if (e.code === "MODULE_NOT_FOUND") {
       const stack = requireStack(parent);
       e.message = `Cannot find module '${request}'` + (stack.length ? "\nRequire stack:\n- " + stack.join("\n- ") : "");
@@ -220,6 +224,23 @@ export function resolveRequest(request, parent, esm = false) {
     }
     throw e;
   }
+}
+
+const defaultExtensions = new Set([".js", ".json", ".node", ".cjs", ".mjs"]);
+
+/// Files found through extensions registered in `require.extensions` (`.ts` by a TypeScript
+/// hook): `request` plus the extension, or its directory's `index` plus the extension.
+function resolveCustomExtension(request, from) {
+  const exts = Object.keys(Module._extensions).filter((x) => !defaultExtensions.has(x));
+  if (exts.length === 0 || !/^(\.\.?(\/|$)|\/)/.test(request)) return undefined;
+  const base = request.startsWith("/") ? request : from.replace(/\/$/, "") + "/" + request;
+  for (const candidate of [...exts.map((x) => base + x), ...exts.map((x) => base.replace(/\/$/, "") + "/index" + x)]) {
+    try {
+      const r = sys("resolve", { spec: candidate, from, esm: true });
+      if (r.file) return { file: r.file, format: "commonjs" };
+    } catch {}
+  }
+  return undefined;
 }
 
 Module._resolveFilename = function (request, parent) {
