@@ -45,4 +45,11 @@ const m = req("module");
 console.log(m.isBuiltin("fs"), m.isBuiltin("node:path"), m.isBuiltin("nope"), m.builtinModules.includes("fs"));
 console.log(require.main === module, rel(req.resolve("cond/package.json")));
 console.log(req("typeless-esm").v, require(path.join(root, "plain/detect.js")).w);
+// Path aliases the way module-alias and tsconfig-paths make them.
+const origResolve = m._resolveFilename;
+m._resolveFilename = function (r, parent, ...rest) {
+  return origResolve.call(this, r.startsWith("@app/") ? path.join(root, "app", r.slice(5)) : r, parent, ...rest);
+};
+console.log(JSON.stringify(require("@app/cycle-a")), require("@app/dir").fromIndexJson, rel(require.resolve("@app/data.json")));
+m._resolveFilename = origResolve;
 import(path.join(root, "app", "esm.mjs")).then((ns) => console.log(JSON.stringify(ns.out)), (e) => console.log("esm error", e.message));

@@ -243,15 +243,28 @@ function resolveCustomExtension(request, from) {
   return undefined;
 }
 
+// The format of each file `_resolveFilename` found (`_load` goes through `_resolveFilename`,
+// which tools such as module-alias or tsconfig-paths replace).
+const formats = new Map();
+
 Module._resolveFilename = function (request, parent) {
   const r = resolveRequest(request, parent);
-  return r.builtin ? (request.startsWith("node:") ? request : r.builtin) : r.file;
+  if (r.builtin) return request.startsWith("node:") ? request : r.builtin;
+  formats.set(r.file, r.format);
+  return r.file;
 };
 
 Module._load = function (request, parent, isMain) {
-  const r = resolveRequest(request, parent);
-  if (r.builtin) return loadBuiltin(r.builtin);
-  return loadFile(r.file, r.format, parent, isMain);
+  const filename = Module._resolveFilename(request, parent, isMain);
+  if (!filename.startsWith("/")) {
+    const bare = filename.startsWith("node:") ? filename.slice(5) : filename;
+    if (builtins.has(bare)) return loadBuiltin(bare);
+  }
+  let format = formats.get(filename);
+  if (format === undefined && !Module._cache[filename]) {
+    format = sys("resolve", { spec: filename, from: "/", esm: false }).format;
+  }
+  return loadFile(filename, format, parent, isMain);
 };
 
 export function loadFile(filename, format, parent, isMain) {
