@@ -244,6 +244,34 @@ try { fs.mkdirSync("/proc/x"); } catch (e) { console.log(e.code); }
 `);
   });
 
+  it("copyFile, symlink, readlink, rename edge cases and their errors (as host node)", async () => {
+    await sameAsHost(`const fs = require("fs");
+const show = (l, f) => { try { console.log(l, "ok", f()); } catch (e) { console.log(l, "err", e.code, e.errno, e.syscall, e.path, e.dest, e.message); } };
+fs.mkdirSync("d/sub", { recursive: true });
+fs.writeFileSync("f", "F");
+show("copy to dir", () => fs.copyFileSync("f", "d"));
+show("copy from dir", () => fs.copyFileSync("d", "g"));
+show("copy into missing", () => fs.copyFileSync("f", "nope/g"));
+show("rename into self", () => fs.renameSync("d", "d/sub/x"));
+show("symlink into missing", () => fs.symlinkSync("f", "nope/l"));
+show("link to dir", () => fs.linkSync("d", "dl"));
+show("readlink missing", () => fs.readlinkSync("nope"));
+show("rmdir file in path", () => fs.rmdirSync("f/x"));
+show("open excl dir", () => fs.openSync("d", "wx"));
+show("mkdir in file", () => fs.mkdirSync("f/x"));
+show("readdir enc", () => fs.readdirSync("d", { encoding: "hex" }));
+
+show("utimes str", () => (fs.utimesSync("f", "100", "200"), fs.statSync("f").mtimeMs));
+show("ftruncate neg", () => { const fd = fs.openSync("f", "r+"); fs.ftruncateSync(fd, -5); fs.closeSync(fd); return fs.statSync("f").size; });
+show("truncate dir", () => fs.truncateSync("d"));
+show("write closed", () => fs.writeSync(99, "x"));
+fs.writeFileSync("p", "P");
+fs.chmodSync("p", 0o640);
+fs.copyFileSync("p", "p2");
+show("copy mode", () => (fs.statSync("p2").mode & 0o777).toString(8));
+`);
+  });
+
   it("cp (recursive, filter, errorOnExist) and its errors", async () => {
     const r = await guest(`${SHOW}
 fs.mkdirSync("src/sub", { recursive: true });

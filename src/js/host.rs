@@ -244,12 +244,13 @@ impl KernelHost {
         self.block(f)?.map_err(sys_err)
     }
 
-    fn file(&self, fd: i32) -> SysResult<Arc<OpenFile>> {
+    /// The open file behind `fd` (`EBADF` reported for `syscall`).
+    fn file(&self, fd: i32, syscall: &'static str) -> SysResult<Arc<OpenFile>> {
         self.fds
             .borrow()
             .get(fd)
             .cloned()
-            .map_err(|e| errno_err(e, "read"))
+            .map_err(|e| errno_err(e, syscall))
     }
 
     fn boot(&self) -> Value {
@@ -398,7 +399,7 @@ impl KernelHost {
         child_end_reads: bool,
     ) -> SysResult<(Arc<OpenFile>, Option<i32>)> {
         match spec.as_str().unwrap_or("pipe") {
-            "inherit" => Ok((self.file(fd)?, None)),
+            "inherit" => Ok((self.file(fd, "spawn")?, None)),
             "ignore" => {
                 let fds = self.fds.borrow().clone();
                 let mode = if child_end_reads {
@@ -417,7 +418,7 @@ impl KernelHost {
             }
             _ => {
                 if let Some(n) = spec.as_i64() {
-                    return Ok((self.file(n as i32)?, None));
+                    return Ok((self.file(n as i32, "spawn")?, None));
                 }
                 let (r, w) = pipe::pipe(self.kernel.limits().max_pipe_bytes as usize);
                 let (child, mine) = if child_end_reads {
@@ -795,7 +796,7 @@ impl KernelHost {
             }
             "fstat" => {
                 let fd = arg_i64(&a, "fd").unwrap_or(-1) as i32;
-                let f = self.file(fd).map_err(|e| e.with_syscall("fstat"))?;
+                let f = self.file(fd, "fstat")?;
                 match f.obj() {
                     FileObj::File { vfs, path, cred } => {
                         let st = self.vfs(vfs.stat(*cred, path, true))?;
@@ -884,8 +885,16 @@ impl KernelHost {
                     Some(n) => sys_err(Error::errno2(n, "copyfile", &from, &to)),
                     None => sys_err(e),
                 };
+                let st = self.block(vfs.stat(cred, &from, true))?.map_err(both)?;
                 let data = self.block(vfs.read_file(cred, &from))?.map_err(both)?;
-                self.block(vfs.write_file(cred, &to, data))?.map_err(both)?;
+                // Like open(2) with O_CREAT: the destination's directory must exist, and a new
+                // file takes the source's permissions.
+                let opts = WriteOpts {
+                    pos: WritePos::Truncate,
+                    create: Some(st.perm & 0o777),
+                    exclusive: false,
+                };
+                self.block(vfs.write(cred, &to, data, opts))?.map_err(both)?;
                 Ok(Value::Null)
             }
             "cp" => {
@@ -897,6 +906,17 @@ impl KernelHost {
             "symlink" => {
                 let target = arg_str(&a, "target")?;
                 let p = self.path_arg(&a, "path")?;
+                // symlink(2) creates no directories: the link's parent must exist.
+                let parent = path::parent(&p).to_owned();
+                match self.block(vfs.stat(cred, &parent, true))? {
+                    Ok(st) if st.file_type == FileType::Dir => {}
+                    Ok(_) => {
+                        return Err(sys_err(Error::errno2(Errno::ENOTDIR, "symlink", target, &p)))
+                    }
+                    Err(_) => {
+                        return Err(sys_err(Error::errno2(Errno::ENOENT, "symlink", target, &p)))
+                    }
+                }
                 self.vfs(vfs.symlink(cred, target, &p))?;
                 Ok(Value::Null)
             }
@@ -908,13 +928,16 @@ impl KernelHost {
             }
             "fdpath" => {
                 let fd = arg_i64(&a, "fd").unwrap_or(-1) as i32;
-                match self.file(fd).map_err(|e| e.with_syscall("fstat"))?.obj() {
+                match self.file(fd, "fstat")?.obj() {
                     FileObj::File { path, .. } => Ok(json!(path)),
                     _ => Ok(Value::Null),
                 }
             }
             "readlink" => {
                 let p = self.path_arg(&a, "path")?;
+                // A missing path is ENOENT (EINVAL is for a path that is not a link).
+                self.vfs(vfs.stat(cred, &p, false))
+                    .map_err(|e| e.with_syscall("readlink"))?;
                 Ok(json!(self.vfs(vfs.readlink(cred, &p))?))
             }
             "realpath" => {
@@ -955,7 +978,7 @@ impl KernelHost {
             }
             "truncate" => {
                 let p = match a.get("fd").and_then(Value::as_i64) {
-                    Some(fd) => match self.file(fd as i32)?.obj() {
+                    Some(fd) => match self.file(fd as i32, "ftruncate")?.obj() {
                         FileObj::File { path, .. } => path.clone(),
                         _ => return Err(errno_err(Errno::EINVAL, "ftruncate")),
                     },
@@ -1041,7 +1064,7 @@ impl Host for KernelHost {
     }
 
     fn read(&self, fd: i32, buf: &mut [u8], pos: Option<u64>) -> SysResult<usize> {
-        let f = self.file(fd)?;
+        let f = self.file(fd, "read")?;
         let data = match (pos, f.obj()) {
             (Some(p), FileObj::File { vfs, path, cred }) => {
                 self.vfs(vfs.pread(*cred, path, p, Some(buf.len() as u64)))?
@@ -1055,7 +1078,7 @@ impl Host for KernelHost {
     }
 
     fn read_async(&self, fd: i32, max: usize) -> LocalFut<SysResult<Option<Vec<u8>>>> {
-        let f = self.file(fd);
+        let f = self.file(fd, "read");
         Box::pin(async move {
             let b = f?.read(max).await.map_err(|e| errno_err(e, "read"))?;
             Ok((!b.is_empty()).then(|| b.to_vec()))
@@ -1063,7 +1086,7 @@ impl Host for KernelHost {
     }
 
     fn write(&self, fd: i32, data: &[u8], pos: Option<u64>) -> SysResult<usize> {
-        let f = self.file(fd)?;
+        let f = self.file(fd, "write")?;
         if let (Some(p), FileObj::File { vfs, path, cred }) = (pos, f.obj()) {
             let opts = WriteOpts {
                 pos: WritePos::At(p),
@@ -1095,7 +1118,7 @@ impl Host for KernelHost {
     }
 
     fn write_async(&self, fd: i32, data: Vec<u8>) -> LocalFut<SysResult<()>> {
-        let f = self.file(fd);
+        let f = self.file(fd, "write");
         Box::pin(async move {
             f?.write(Bytes::from(data))
                 .await
