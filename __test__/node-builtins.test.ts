@@ -127,6 +127,10 @@ try { util.parseArgs({ args: ["--x"], options: {} }) } catch (e) { console.log(e
 console.log(util.getSystemErrorName(-2), util.getSystemErrorMap().get(-13));
 console.log(new util.TextDecoder().decode(new util.TextEncoder().encode("héllo")), util.toUSVString("a\ud800b"));
 console.log(util.format("%s", { toString() { return "x" } }), util.format("a", "b", 1), util.format("%c", "css"));
+const m = new util.MIMEType('Text/HTML; Charset="utf-8"; foo=bar; foo=baz; empty=; q="a\\"b";x=y z ');
+console.log(m.essence, String(m), m.params.get("foo"), [...m.params.keys()]);
+m.type = "application"; m.params.set("n", "v w"); m.params.delete("foo"); console.log(m.toString());
+for (const bad of ["text", "te xt/html", "text/"]) try { new util.MIMEType(bad) } catch (e) { console.log(e.code, e.message) }
 `);
   });
 

@@ -9,6 +9,7 @@ import comparisons from "assert/build/internal/util/comparisons.js";
 import { core } from "./internal/sys.js";
 import { TextEncoder, TextDecoder } from "./internal/globals.js";
 import { uvErrors } from "./os.js";
+import { MIMEType, MIMEParams } from "./internal/mime.js";
 import { fixNames } from "./internal/names.js";
 
 function invalidArgType(name, expected, value) {
@@ -276,6 +277,8 @@ export const isArray = Array.isArray;
 export { inspect, format, formatWithOptions, TextEncoder, TextDecoder, parseArgs };
 
 const util = {
+  MIMEType,
+  MIMEParams,
   inspect,
   format,
   formatWithOptions,
