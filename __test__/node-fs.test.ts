@@ -272,6 +272,21 @@ show("copy mode", () => (fs.statSync("p2").mode & 0o777).toString(8));
 `);
   });
 
+  it("creating entries in missing or non-directory parents (as host node)", async () => {
+    await sameAsHost(`const fs = require("fs");
+const show = (l, f) => { try { console.log(l, "ok", f()); } catch (e) { console.log(l, "err", e.code, e.errno, e.syscall, e.path, e.dest, e.message); } };
+fs.writeFileSync("f", "F");
+show("link into missing", () => fs.linkSync("f", "nope/h"));
+show("rename into missing", () => fs.renameSync("f", "nope/g"));
+show("rename through file", () => fs.renameSync("f", "f/g"));
+show("open create in missing", () => fs.openSync("nope/x", "w"));
+show("open create through file", () => fs.openSync("f/x", "w"));
+show("writeFile append missing dir", () => fs.appendFileSync("nope/x", "a"));
+show("mkdtemp in missing", () => fs.mkdtempSync("nope/t-"));
+show("exists", () => fs.existsSync("nope"));
+`);
+  });
+
   it("cp (recursive, filter, errorOnExist) and its errors", async () => {
     const r = await guest(`${SHOW}
 fs.mkdirSync("src/sub", { recursive: true });

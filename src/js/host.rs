@@ -87,6 +87,14 @@ impl SysError {
     }
 }
 
+/// A two-path call's failure as Node reports it: both paths, whichever one failed.
+fn two_paths(e: Error, syscall: &'static str, from: &str, to: &str) -> SysError {
+    match e.errno_value() {
+        Some(n) => sys_err(Error::errno2(n, syscall, from, to)),
+        None => sys_err(e),
+    }
+}
+
 fn invalid(msg: impl Into<String>) -> SysError {
     SysError::new("ERR_INVALID_ARG_VALUE", msg)
 }
@@ -866,7 +874,8 @@ impl KernelHost {
             "rename" => {
                 let from = self.path_arg(&a, "from")?;
                 let to = self.path_arg(&a, "to")?;
-                self.vfs(vfs.rename(cred, &from, &to))?;
+                self.block(vfs.rename(cred, &from, &to))?
+                    .map_err(|e| two_paths(e, "rename", &from, &to))?;
                 Ok(Value::Null)
             }
             "copyfile" => {
@@ -880,11 +889,7 @@ impl KernelHost {
                         &to,
                     )));
                 }
-                // Node reports both paths whichever side failed.
-                let both = |e: Error| match e.errno_value() {
-                    Some(n) => sys_err(Error::errno2(n, "copyfile", &from, &to)),
-                    None => sys_err(e),
-                };
+                let both = |e: Error| two_paths(e, "copyfile", &from, &to);
                 let st = self.block(vfs.stat(cred, &from, true))?.map_err(both)?;
                 let data = self.block(vfs.read_file(cred, &from))?.map_err(both)?;
                 // Like open(2) with O_CREAT: the destination's directory must exist, and a new
@@ -923,7 +928,8 @@ impl KernelHost {
             "link" => {
                 let from = self.path_arg(&a, "from")?;
                 let to = self.path_arg(&a, "to")?;
-                self.vfs(vfs.link(cred, &from, &to))?;
+                self.block(vfs.link(cred, &from, &to))?
+                    .map_err(|e| two_paths(e, "link", &from, &to))?;
                 Ok(Value::Null)
             }
             "fdpath" => {
