@@ -560,18 +560,22 @@ const kPeer = Symbol("peer");
 const kQueue = Symbol("queue");
 const kStarted = Symbol("started");
 const kClosed = Symbol("closed");
+const kPending = Symbol("pending");
 
 function deliver(port) {
-  if (!port[kStarted] || port[kClosed] || port[kQueue].length === 0 || port._pending) return;
-  port._pending = true;
+  if (!port[kStarted] || port[kClosed] || port[kQueue].length === 0 || port[kPending]) return;
+  port[kPending] = true;
   timers.setImmediate(() => {
-    port._pending = false;
+    port[kPending] = false;
     while (port[kStarted] && !port[kClosed] && port[kQueue].length) {
       const data = port[kQueue].shift();
       port.dispatchEvent(new MessageEvent("message", { data }));
     }
   });
 }
+
+// port -> event type -> listener -> the wrapper registered for it (port.on/off).
+const portListeners = new WeakMap();
 
 export class MessagePort extends EventTarget {
   constructor(key) {
@@ -581,7 +585,7 @@ export class MessagePort extends EventTarget {
     this[kQueue] = [];
     this[kStarted] = false;
     this[kClosed] = false;
-    Object.defineProperty(this, "_pending", { value: false, writable: true, enumerable: false });
+    this[kPending] = false;
   }
   postMessage(message, transfer) {
     if (arguments.length === 0) throw argTypeError("message", "specified", undefined);
@@ -613,7 +617,11 @@ export class MessagePort extends EventTarget {
   // Node's ports are also EventEmitter-like: `port.on("message", (data) => ...)`.
   on(type, fn) {
     const wrapped = type === "message" ? (e) => fn(e.data) : () => fn();
-    fn[`__wrapped_${type}`] = wrapped;
+    let byType = portListeners.get(this);
+    if (!byType) portListeners.set(this, (byType = new Map()));
+    let byFn = byType.get(type);
+    if (!byFn) byType.set(type, (byFn = new Map()));
+    byFn.set(fn, wrapped);
     this.addEventListener(type, wrapped);
     if (type === "message") this.start();
     return this;
@@ -625,7 +633,9 @@ export class MessagePort extends EventTarget {
     return this;
   }
   off(type, fn) {
-    this.removeEventListener(type, fn[`__wrapped_${type}`] ?? fn);
+    const byFn = portListeners.get(this)?.get(type);
+    this.removeEventListener(type, byFn?.get(fn) ?? fn);
+    byFn?.delete(fn);
     return this;
   }
   _onHandlerSet(name) {
@@ -860,7 +870,6 @@ export function install(g) {
   const define = (name, value) => Object.defineProperty(g, name, { value, writable: true, configurable: true, enumerable: false });
   for (const [name, value] of Object.entries(webGlobals)) define(name, value);
   // crypto loads on first use (builtins load lazily); assigning replaces the accessor.
-  /* global require */
   const lazy = (name, get) =>
     Object.defineProperty(g, name, {
       get,
