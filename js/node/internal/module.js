@@ -122,8 +122,8 @@ function detectable(filename) {
 }
 
 /// Run the ES module `filename` (with `source`, for code that is no file) on behalf of
-/// `require` (or as the main module).
-/// A main module with top-level `await` finishes asynchronously.
+/// `require` (or as the main module). A main module with top-level `await` finishes
+/// asynchronously.
 function importEsmSource(filename, source, parent, isMain) {
   const url = filename.startsWith("/") ? "file://" + encodeURI(filename) : filename;
   try {
@@ -296,7 +296,6 @@ export function loadFile(filename, format, parent, isMain) {
 }
 
 let mainModule;
-
 
 /// `require()` of an ES module (Node 22.12+): loaded and evaluated synchronously; its namespace
 /// is the result. A module with top-level `await` cannot be required.
