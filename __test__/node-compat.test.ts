@@ -97,6 +97,16 @@ const CASES: Case[] = [
   { name: "jsonwebtoken", script: "jsonwebtoken.cjs" },
   { name: "bcryptjs", script: "bcryptjs.cjs" },
   { name: "execa", script: "execa.mjs" },
+  { name: "pino", script: "pino.cjs" },
+  { name: "winston", script: "winston.cjs" },
+  { name: "csv-parse", script: "csv-parse.cjs" },
+  { name: "fast-xml-parser", script: "fast-xml-parser.cjs" },
+  { name: "markdown-it", script: "markdown-it.mjs" },
+  { name: "jsdom", script: "jsdom.cjs", timeout: 60_000 },
+  { name: "luxon", script: "luxon.cjs" },
+  { name: "joi", script: "joi.cjs" },
+  { name: "p-limit", script: "p-limit.mjs" },
+  { name: "lodash-es", script: "lodash-es.mjs" },
   {
     name: "ESM importing CommonJS packages",
     script: "esm-interop.mjs",
@@ -117,6 +127,9 @@ const CASES: Case[] = [
 const KNOWN_FAILURES: Record<string, string> = {
   // Repro: node --input-type=module -e 'import { getDefaultHighWaterMark } from "node:stream"'
   execa: "node:stream has no getDefaultHighWaterMark export",
+  // Repro: node -e 'const S = require("stream"); console.log(S === S.Stream)' prints false (Node: true)
+  winston:
+    "require('stream') is Readable, not the legacy Stream: readable-stream@3's Stream.call(this) replaces _readableState (pipe: pipesCount has only a getter)",
 };
 
 const APP = "/home/user/app";

@@ -1,0 +1,15 @@
+const { JSDOM } = require("jsdom");
+const dom = new JSDOM(`<!DOCTYPE html><html><head><title>T</title></head><body><ul id="l"><li>a</li><li class="x">b</li></ul><script>document.title = "from script " + (1 + 1);</script></body></html>`, { runScripts: "dangerously", url: "https://example.com/page?q=1" });
+const { document } = dom.window;
+console.log(document.title, document.querySelectorAll("li").length, document.querySelector(".x").textContent, dom.window.location.search);
+const p = document.createElement("p");
+p.textContent = "<added>";
+p.setAttribute("data-k", "v");
+document.body.appendChild(p);
+console.log(document.body.lastElementChild.outerHTML, dom.window.getComputedStyle(p).display);
+const ev = new dom.window.Event("custom");
+let fired = 0;
+p.addEventListener("custom", () => fired++);
+p.dispatchEvent(ev);
+console.log(fired, dom.serialize().length > 100, typeof dom.window.fetch);
+dom.window.close();
