@@ -541,6 +541,18 @@ console.log(strict === require("assert/strict"), typeof strict.equal, strict.str
 try { strict.equal(1, "1") } catch (e) { console.log("strict equal", e.code) }
 assert.rejects(Promise.reject(new Error("r")), /r/).then(() => console.log("rejects ok"));
 try { assert.ifError(new Error("if")) } catch (e) { console.log(e.message) }
+const x = 0;
+try { assert.ok(x) } catch (e) { console.log(JSON.stringify(e.message), e.generatedMessage, e.code, e.actual, e.operator) }
+try { assert(typeof x === "string" && "a)b".length) } catch (e) { console.log(JSON.stringify(e.message)) }
+try { assert.strict.ok("") } catch (e) { console.log(JSON.stringify(e.message)) }
+try { assert() } catch (e) { console.log(JSON.stringify(e.message)) }
+try { assert(0, "mine") } catch (e) { console.log(JSON.stringify(e.message), e.generatedMessage) }
+try {
+  assert.ok(
+    x,
+  );
+} catch (e) { console.log(JSON.stringify(e.message)) }
+console.log(assert.AssertionError.name);
 `);
   });
 });
