@@ -9,7 +9,7 @@
 
 import Base from "events/";
 import { inspect } from "node-inspect-extracted";
-import { AbortError } from "./internal/timers.js";
+import { AbortError } from "./internal/errors.js";
 import { core } from "./internal/sys.js";
 import { fixNames } from "./internal/names.js";
 

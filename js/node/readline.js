@@ -4,6 +4,7 @@
 
 import { EventEmitter, on } from "./events.js";
 import { StringDecoder } from "./string_decoder.js";
+import { AbortError } from "./internal/errors.js";
 import { fixNames } from "./internal/names.js";
 
 const kQuestion = Symbol("question");
@@ -252,7 +253,7 @@ class PromisesInterface extends Interface {
     return new Promise((resolve, reject) => {
       const signal = options?.signal;
       if (signal?.aborted) {
-        reject(Object.assign(new Error("The operation was aborted"), { name: "AbortError", code: "ABORT_ERR", cause: signal.reason }));
+        reject(new AbortError(undefined, { cause: signal.reason }));
         return;
       }
       if (this.closed) {
@@ -262,7 +263,7 @@ class PromisesInterface extends Interface {
       if (signal) {
         signal.addEventListener(
           "abort",
-          () => reject(Object.assign(new Error("The operation was aborted"), { name: "AbortError", code: "ABORT_ERR", cause: signal.reason })),
+          () => reject(new AbortError(undefined, { cause: signal.reason })),
           { once: true },
         );
       }

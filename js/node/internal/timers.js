@@ -4,6 +4,7 @@
 // scheduled: V8 carries it across promise reactions by itself, but not across our timer queue.
 
 import { core } from "./sys.js";
+import { AbortError } from "./errors.js";
 
 const kId = Symbol("timerId");
 
@@ -17,7 +18,7 @@ function inContext(ctx, fn) {
   }
 }
 
-export class Timeout {
+class Timeout {
   constructor(cb, ms, args, repeat) {
     this._onTimeout = cb;
     this._idleTimeout = ms;
@@ -105,7 +106,7 @@ export function clearTimeout(t) {
 
 export const clearInterval = clearTimeout;
 
-export class Immediate {
+class Immediate {
   constructor(cb, args) {
     this._onImmediate = cb;
     this._args = args;
@@ -145,13 +146,6 @@ export function clearImmediate(i) {
 
 // --- timers/promises ------------------------------------------------------------------------
 
-export class AbortError extends Error {
-  constructor(message = "The operation was aborted", options = undefined) {
-    super(message, options);
-    this.code = "ABORT_ERR";
-    this.name = "AbortError";
-  }
-}
 
 function validateOptions(options) {
   if (options === null || typeof options !== "object") {
@@ -248,3 +242,23 @@ export const promises = {
 const kCustomPromisify = Symbol.for("nodejs.util.promisify.custom");
 Object.defineProperty(setTimeout, kCustomPromisify, { value: promiseSetTimeout, enumerable: false, configurable: true });
 Object.defineProperty(setImmediate, kCustomPromisify, { value: promiseSetImmediate, enumerable: false, configurable: true });
+
+// The deprecated timer API on objects (`enroll`/`active`/`unenroll`), still in Node 22.
+const enrolled = new WeakMap();
+export function enroll(item, msecs) {
+  unenroll(item);
+  item._idleTimeout = msecs;
+}
+export function unenroll(item) {
+  clearTimeout(enrolled.get(item));
+  enrolled.delete(item);
+  item._idleTimeout = -1;
+}
+export function active(item) {
+  clearTimeout(enrolled.get(item));
+  if (item._idleTimeout >= 0) enrolled.set(item, setTimeout(() => item._onTimeout?.(), item._idleTimeout));
+}
+export function _unrefActive(item) {
+  active(item);
+  enrolled.get(item)?.unref();
+}
