@@ -486,6 +486,13 @@ for (const m of ["encrypt", "decrypt", "sign", "verify", "generateKey", "deriveK
   };
 }
 
+/// Keys of crypto.subtle: none can be made yet (importKey/generateKey are not supported).
+export class CryptoKey {
+  constructor() {
+    throw Object.assign(new TypeError("Illegal constructor"), { code: "ERR_ILLEGAL_CONSTRUCTOR" });
+  }
+}
+
 export class Crypto {
   get subtle() {
     return subtle;
@@ -520,7 +527,7 @@ export const constants = Object.freeze({
   POINT_CONVERSION_HYBRID: 6,
 });
 
-fixNames({ Crypto, SubtleCrypto });
+fixNames({ Crypto, SubtleCrypto, CryptoKey });
 
 const crypto = {
   createHash,

@@ -869,7 +869,8 @@ fixNames({ Navigator });
 export function install(g) {
   const define = (name, value) => Object.defineProperty(g, name, { value, writable: true, configurable: true, enumerable: false });
   for (const [name, value] of Object.entries(webGlobals)) define(name, value);
-  // crypto loads on first use (builtins load lazily); assigning replaces the accessor.
+  // crypto and perf_hooks load on first use (builtins load lazily); assigning replaces the
+  // accessor.
   const lazy = (name, get) =>
     Object.defineProperty(g, name, {
       get,
@@ -880,6 +881,10 @@ export function install(g) {
   lazy("Crypto", () => require("./crypto.js").Crypto);
   lazy("SubtleCrypto", () => require("./crypto.js").SubtleCrypto);
   lazy("crypto", () => require("./crypto.js").webcrypto);
+  lazy("CryptoKey", () => require("./crypto.js").CryptoKey);
+  for (const name of ["PerformanceObserver", "PerformanceObserverEntryList", "PerformanceResourceTiming"]) {
+    lazy(name, () => require("./perf_hooks.js")[name]);
+  }
   define("Navigator", Navigator);
   Object.defineProperty(g, "navigator", { get: () => navigator, configurable: true, enumerable: false });
 }

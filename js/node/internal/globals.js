@@ -280,7 +280,14 @@ function markTime(name) {
   return e.startTime;
 }
 
-const performance = {
+class Performance {
+  constructor() {
+    throw Object.assign(new TypeError("Illegal constructor"), { code: "ERR_ILLEGAL_CONSTRUCTOR" });
+  }
+}
+
+// The methods below, on an object of class Performance (descriptors copied: timeOrigin is a getter).
+const performanceMethods = {
   now: () => now(),
   get timeOrigin() {
     return origin();
@@ -329,14 +336,15 @@ const performance = {
     return timed;
   },
 };
-Object.defineProperty(performance, Symbol.toStringTag, { value: "Performance", configurable: true });
+const performance = Object.create(Performance.prototype, Object.getOwnPropertyDescriptors(performanceMethods));
+Object.defineProperty(Performance.prototype, Symbol.toStringTag, { value: "Performance", configurable: true });
 function remove(type, name) {
   for (let i = entries.length - 1; i >= 0; i--) if (entries[i].entryType === type && (name === undefined || entries[i].name === name)) entries.splice(i, 1);
 }
 
-export { TextEncoder, TextDecoder, btoa, atob, structuredClone, queueMicrotask, performance, PerformanceEntry, PerformanceMark, PerformanceMeasure };
+export { TextEncoder, TextDecoder, btoa, atob, structuredClone, queueMicrotask, performance, Performance, PerformanceEntry, PerformanceMark, PerformanceMeasure };
 
-fixNames({ TextEncoder, TextDecoder, PerformanceEntry, PerformanceMark, PerformanceMeasure });
+fixNames({ TextEncoder, TextDecoder, Performance, PerformanceEntry, PerformanceMark, PerformanceMeasure });
 
 // V8 internals for util.inspect (promise state, proxy details): js/patches/inspect.mjs makes
 // node-inspect-extracted use these instead of its stubs.
@@ -353,6 +361,7 @@ export function install(g) {
   define("structuredClone", structuredClone);
   define("queueMicrotask", queueMicrotask);
   define("performance", performance);
+  define("Performance", Performance);
   define("PerformanceEntry", PerformanceEntry);
   define("PerformanceMark", PerformanceMark);
   define("PerformanceMeasure", PerformanceMeasure);
