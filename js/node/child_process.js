@@ -2,9 +2,12 @@
 //
 // spawn() starts a kernel process (sys "spawn") whose stdio pipes are read and written with
 // the async descriptor ops; "wait" resolves when it exits. The *Sync forms block this isolate's
-// thread on sys "spawnSync", which runs the child on the sidecar. There is no IPC channel:
-// fork() runs `node` with the module like Node does, but `send()` fails with
-// ERR_IPC_CHANNEL_CLOSED and no 'message' events arrive.
+// thread on sys "spawnSync", which runs the child on the sidecar.
+//
+// IPC ('ipc' in stdio, as fork() sets it): two kernel pipes carrying lines of JSON (Node's
+// `json` serialization); the child reads fd 3 (NODE_CHANNEL_FD) and writes fd 4. The child's
+// end is set up by `_forkChild(3)`, which the runtime calls at startup when NODE_CHANNEL_FD is
+// set, as Node's bootstrap does. Handles (sockets, servers) cannot be sent.
 
 import { Buffer } from "buffer";
 import { EventEmitter } from "events";
@@ -97,6 +100,10 @@ function normalizeSpawnArguments(file, args, options) {
 }
 
 /// stdio as the kernel takes it: 'pipe' | 'inherit' | 'ignore' | fd number, for fds 0..2.
+function hasIpc(stdio) {
+  return Array.isArray(stdio) && stdio.includes("ipc");
+}
+
 function normalizeStdio(stdio) {
   if (stdio === undefined || stdio === null) stdio = "pipe";
   if (typeof stdio === "string") {
@@ -111,7 +118,7 @@ function normalizeStdio(stdio) {
     if (s == null) s = i < 3 ? "pipe" : "ignore";
     if (s === "overlapped") s = "pipe";
     if (s === "inherit") s = i;
-    else if (s === "ipc") s = "ignore"; // no IPC channel in the VM (see the top of this file)
+    else if (s === "ipc") s = "ignore"; // the channel is made apart (see the top of this file)
     else if (typeof s === "object" && typeof s.fd === "number") s = s.fd;
     else if (typeof s === "object" && (s instanceof Readable || s instanceof Writable)) s = "pipe";
     else if (typeof s !== "number" && !["pipe", "ignore"].includes(s)) throw invalidArgValue("stdio", s);
@@ -239,7 +246,11 @@ export class ChildProcess extends EventEmitter {
     this.spawnfile = options.file;
     this.spawnargs = options.args;
     const argv = [options.file, ...options.args.slice(1)];
-    const r = sys("spawn", { argv, cwd: options.cwd, env: options.envPairs ?? options.env, stdio, detached: !!options.detached });
+    const ipc = hasIpc(options.stdio);
+    if (ipc && options.serialization && options.serialization !== "json") {
+      throw invalidArgValue("options.serialization", options.serialization, "is not supported (only 'json')");
+    }
+    const r = sys("spawn", { argv, cwd: options.cwd, env: options.envPairs ?? options.env, stdio, detached: !!options.detached, ipc });
     if (r.error) {
       // Node reports a failed exec as an 'error' event (then 'close' with the errno), not a throw.
       const err = spawnError(r.error, "spawn", options.file, options.args.slice(1));
@@ -264,6 +275,12 @@ export class ChildProcess extends EventEmitter {
     this.stderr = ferr == null ? null : pipeReader(ferr);
     this.stdio = [this.stdin, this.stdout, this.stderr];
     this._watchClose();
+    if (r.ipc) {
+      const channel = new Channel(r.ipc[0], r.ipc[1], this, true);
+      this.channel = channel;
+      this.connected = true;
+      this._closesNeeded++;
+    }
     // 'spawn' always precedes 'exit', however soon the child ends.
     let spawned = false;
     let exited = null;
@@ -335,21 +352,145 @@ export class ChildProcess extends EventEmitter {
   }
 
   send(message, handle, options, cb) {
-    if (typeof handle === "function") cb = handle;
-    else if (typeof options === "function") cb = options;
-    const err = nodeError(Error, "ERR_IPC_CHANNEL_CLOSED", "Channel closed");
-    if (typeof cb === "function") process.nextTick(cb, err);
-    else process.nextTick(() => this.emit("error", err));
-    return false;
+    return channelSend(this, message, handle, options, cb);
   }
 
   disconnect() {
-    this.emit("error", nodeError(Error, "ERR_IPC_DISCONNECTED", "IPC channel is already disconnected"));
+    channelDisconnect(this);
   }
 
   [Symbol.dispose]() {
     if (!this.killed) this.kill();
   }
+}
+
+// ---------------------------------------------------------------------------------------------
+// IPC
+
+/// One end of an IPC channel: writes lines of JSON to `wfd`, reads them from `rfd` and emits
+/// 'message' on `target` (a ChildProcess, or `process` in a forked child).
+class Channel {
+  constructor(wfd, rfd, target, ref) {
+    this.wfd = wfd;
+    this.rfd = rfd;
+    this.target = target;
+    this.open = true;
+    this.pending = null;
+    this.refed = ref;
+    this.buffered = "";
+    this.decoder = new TextDecoder();
+    this.read();
+  }
+
+  read() {
+    if (!this.open) return;
+    const p = (this.pending = core.ops.op_fd_read_async(this.rfd, 65536));
+    if (!this.refed) core.unrefOpPromise(p);
+    p.then(
+      (b) => {
+        this.pending = null;
+        if (!this.open) return;
+        if (b == null) return this.close();
+        this.buffered += this.decoder.decode(b, { stream: true });
+        let nl;
+        while ((nl = this.buffered.indexOf("\n")) >= 0) {
+          const line = this.buffered.slice(0, nl);
+          this.buffered = this.buffered.slice(nl + 1);
+          let msg;
+          try {
+            msg = JSON.parse(line);
+          } catch (e) {
+            this.target.emit("error", e);
+            continue;
+          }
+          // Node delivers each message on its own turn.
+          process.nextTick(() => this.target.emit("message", msg));
+        }
+        this.read();
+      },
+      () => {
+        this.pending = null;
+        this.close();
+      },
+    );
+  }
+
+  /// Whether the channel keeps the event loop alive.
+  ref(on) {
+    this.refed = on;
+    if (this.pending) (on ? core.refOpPromise : core.unrefOpPromise)(this.pending);
+  }
+
+  close() {
+    if (!this.open) return;
+    this.open = false;
+    if (this.pending) core.unrefOpPromise(this.pending);
+    for (const fd of [this.wfd, this.rfd]) {
+      try {
+        sys("close", { fd });
+      } catch {}
+    }
+    const t = this.target;
+    t.connected = false;
+    process.nextTick(() => {
+      t.emit("disconnect");
+      // A ChildProcess counts its channel among what must end before 'close'.
+      if (t instanceof ChildProcess) t._maybeClose();
+    });
+  }
+}
+
+function channelSend(target, message, handle, options, cb) {
+  if (typeof handle === "function") {
+    cb = handle;
+    handle = undefined;
+  } else if (typeof options === "function") {
+    cb = options;
+  }
+  if (message === undefined) throw nodeError(TypeError, "ERR_MISSING_ARGS", 'The "message" argument must be specified');
+  if (handle != null) throw nodeError(Error, "ERR_INVALID_HANDLE_TYPE", "This handle type cannot be sent");
+  const channel = target.channel;
+  if (!channel || !channel.open) {
+    const err = nodeError(Error, "ERR_IPC_CHANNEL_CLOSED", "Channel closed");
+    if (typeof cb === "function") process.nextTick(cb, err);
+    else process.nextTick(() => target.emit("error", err));
+    return false;
+  }
+  const line = JSON.stringify(message) + "\n";
+  core.ops.op_fd_write_async(channel.wfd, Buffer.from(line)).then(
+    () => typeof cb === "function" && cb(null),
+    (e) => {
+      const err = uvError(e);
+      if (typeof cb === "function") cb(err);
+      else target.emit("error", err);
+    },
+  );
+  return true;
+}
+
+function channelDisconnect(target) {
+  if (!target.channel || !target.channel.open) {
+    target.emit("error", nodeError(Error, "ERR_IPC_DISCONNECTED", "IPC channel is already disconnected"));
+    return;
+  }
+  target.channel.close();
+}
+
+/// The child's end of the channel (fd `fd` to read, `fd + 1` to write): `process.send`,
+/// `process.disconnect`, 'message' events. Called once at startup in a forked child.
+/// Like Node, the channel keeps the child alive only while 'message' has listeners.
+export function _forkChild(fd) {
+  if (process.channel) return;
+  const channel = new Channel(fd + 1, fd, process, false);
+  Object.defineProperty(process, "channel", { value: channel, configurable: true, writable: true });
+  process.connected = true;
+  process.send = (message, handle, options, cb) => channelSend(process, message, handle, options, cb);
+  process.disconnect = () => channelDisconnect(process);
+  const update = () => channel.ref(process.listenerCount("message") > 0);
+  process.on("newListener", (name) => name === "message" && process.nextTick(update));
+  process.on("removeListener", (name) => name === "message" && process.nextTick(update));
+  delete process.env.NODE_CHANNEL_FD;
+  delete process.env.NODE_CHANNEL_SERIALIZATION_MODE;
 }
 
 // ---------------------------------------------------------------------------------------------
@@ -572,9 +713,11 @@ export function fork(modulePath, args, options) {
   const execArgv = options.execArgv || process.execArgv;
   args = [...execArgv, modulePath, ...args];
   if (typeof options.stdio === "string") {
-    options.stdio = [options.stdio, options.stdio, options.stdio];
+    options.stdio = [options.stdio, options.stdio, options.stdio, "ipc"];
   } else if (!Array.isArray(options.stdio)) {
-    options.stdio = options.silent ? ["pipe", "pipe", "pipe"] : ["inherit", "inherit", "inherit"];
+    options.stdio = options.silent ? ["pipe", "pipe", "pipe", "ipc"] : ["inherit", "inherit", "inherit", "ipc"];
+  } else if (!options.stdio.includes("ipc")) {
+    throw nodeError(Error, "ERR_CHILD_PROCESS_IPC_REQUIRED", "Forked processes must have an IPC channel, missing value 'ipc' in options.stdio");
   }
   if (options.shell) throw invalidArgValue("options.shell", options.shell, "is not supported by fork()");
   const execPath = options.execPath && options.execPath !== process.execPath ? options.execPath : "node";
@@ -689,7 +832,7 @@ const child_process = {
   fork,
   spawn,
   spawnSync,
-  _forkChild() {},
+  _forkChild,
 };
 
 export default child_process;

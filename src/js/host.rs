@@ -477,7 +477,7 @@ impl KernelHost {
                 "syscall": format!("spawn {file}"), "path": file,
             }}));
         }
-        let env: Env = match args.get("env").and_then(Value::as_object) {
+        let mut env: Env = match args.get("env").and_then(Value::as_object) {
             Some(m) => m
                 .iter()
                 .filter_map(|(k, v)| v.as_str().map(|v| (k.clone(), v.to_owned())))
@@ -490,11 +490,48 @@ impl KernelHost {
             .unwrap_or(json!(["pipe", "pipe", "pipe"]));
         let mut fds = FdTable::new(self.kernel.limits().max_open_files as usize);
         let mut mine = Vec::new();
-        for i in 0..3 {
-            let (f, m) = self.stdio_file(&stdio[i], i as i32, i == 0)?;
-            fds.set(i as i32, f).map_err(|e| errno_err(e, "spawn"))?;
-            mine.push(m.map(Value::from).unwrap_or(Value::Null));
+        let mut ipc = Value::Null;
+        let arranged = (|| -> SysResult<()> {
+            for i in 0..3 {
+                let (f, m) = self.stdio_file(&stdio[i], i as i32, i == 0)?;
+                mine.push(m.map(Value::from).unwrap_or(Value::Null));
+                fds.set(i as i32, f).map_err(|e| errno_err(e, "spawn"))?;
+            }
+            if arg_bool(args, "ipc") {
+                // The channel to a forked node: two pipes, as kernel pipes go one way. The
+                // child reads fd 3 (NODE_CHANNEL_FD) and writes fd 4; messages are lines of
+                // JSON (Node's `json` serialization).
+                let cap = self.kernel.limits().max_pipe_bytes as usize;
+                let (down_r, down_w) = pipe::pipe(cap);
+                let (up_r, up_w) = pipe::pipe(cap);
+                fds.set(3, OpenFile::pipe_reader(down_r))
+                    .map_err(|e| errno_err(e, "spawn"))?;
+                fds.set(4, OpenFile::pipe_writer(up_w))
+                    .map_err(|e| errno_err(e, "spawn"))?;
+                let mut table = self.fds.borrow_mut();
+                let w = table
+                    .alloc(OpenFile::pipe_writer(down_w), 3, true)
+                    .map_err(|e| errno_err(e, "spawn"))?;
+                mine.push(Value::from(w));
+                let r = table
+                    .alloc(OpenFile::pipe_reader(up_r), 3, true)
+                    .map_err(|e| errno_err(e, "spawn"))?;
+                mine.push(Value::from(r));
+                ipc = json!([w, r]);
+            }
+            Ok(())
+        })();
+        if let Err(e) = arranged {
+            for fd in mine.iter().filter_map(Value::as_i64) {
+                let _ = self.fds.borrow_mut().close(fd as i32);
+            }
+            return Err(e);
         }
+        if !ipc.is_null() {
+            env.insert("NODE_CHANNEL_FD".into(), "3".into());
+            env.insert("NODE_CHANNEL_SERIALIZATION_MODE".into(), "json".into());
+        }
+        mine.truncate(3);
         let spec = SpawnSpec {
             argv: argv.clone(),
             env,
@@ -513,10 +550,11 @@ impl KernelHost {
             Ok(child) => {
                 let pid = child.pid;
                 self.children.borrow_mut().insert(pid, child);
-                Ok(json!({ "pid": pid, "fds": mine }))
+                Ok(json!({ "pid": pid, "fds": mine, "ipc": ipc }))
             }
             Err(e) => {
-                for fd in mine.iter().filter_map(Value::as_i64) {
+                let ipc_fds = ipc.as_array().cloned().unwrap_or_default();
+                for fd in mine.iter().chain(ipc_fds.iter()).filter_map(Value::as_i64) {
                     let _ = self.fds.borrow_mut().close(fd as i32);
                 }
                 let errno = match e {
