@@ -375,6 +375,22 @@ impl KernelHost {
             Some(s) => format!("./{s}"),
             None => ".".to_owned(),
         };
+        // A package names itself through its own "exports" (self-reference).
+        if let Some((scope_dir, pkg)) = self.package_scope(from_dir) {
+            if pkg.get("name").and_then(Value::as_str) == Some(name.as_str()) {
+                if let Some(exports) = pkg.get("exports") {
+                    return match subpath_target(exports, &subpath, conds) {
+                        Some(t) => Ok(self.load_path(&path::join(&scope_dir, &t), true)),
+                        None => Err(SysError::new(
+                            "ERR_PACKAGE_PATH_NOT_EXPORTED",
+                            format!(
+                                "Package subpath '{subpath}' is not defined by \"exports\" in {scope_dir}/package.json"
+                            ),
+                        )),
+                    };
+                }
+            }
+        }
         let mut dir = from_dir.to_owned();
         loop {
             if dir.rsplit('/').next() != Some("node_modules") {

@@ -20,7 +20,8 @@ const files = {
   "node_modules/typeless-esm/package.json": { name: "typeless-esm", main: "index.js" },
   "node_modules/typeless-esm/index.js": "export const v = 'typeless-esm';",
   "plain/detect.js": "import { v } from 'typeless-esm';\nexport const w = v + '!';\nconsole.log('detected', import.meta.url.endsWith('/plain/detect.js'));",
-  "app/package.json": { name: "app", type: "commonjs" },
+  "app/package.json": { name: "app", type: "commonjs", exports: { ".": "./cycle-a.js", "./data": "./data.json" } },
+  "app/self.js": "exports.self = [Object.keys(require('app')).join(), require('app/data').v];",
   "app/cycle-a.js": "exports.a1 = 1; const b = require('./cycle-b'); exports.a2 = b.seenA;",
   "app/cycle-b.js": "const a = require('./cycle-a'); exports.seenA = Object.keys(a).join();",
   "app/dir/index.json": { fromIndexJson: true },
@@ -44,6 +45,7 @@ console.log(req.resolve.paths("x").slice(0, 2).map(rel).join(" "), req.resolve("
 const m = req("module");
 console.log(m.isBuiltin("fs"), m.isBuiltin("node:path"), m.isBuiltin("nope"), m.builtinModules.includes("fs"));
 console.log(require.main === module, rel(req.resolve("cond/package.json")));
+console.log(JSON.stringify(req("./self").self));
 console.log(req("typeless-esm").v, require(path.join(root, "plain/detect.js")).w);
 // Path aliases the way module-alias and tsconfig-paths make them.
 const origResolve = m._resolveFilename;
