@@ -120,6 +120,26 @@ for (const f of [() => cp.spawn(""), () => cp.spawn(5), () => cp.spawn("echo", "
     );
   });
 
+  it("AbortSignal kills spawn and exec children; kill(0) (as host node)", async () => {
+    await sameAsHost(`const cp = require("child_process");
+const ac = new AbortController();
+const c = cp.spawn("sleep", ["10"], { signal: ac.signal });
+c.on("error", (e) => console.log("error", e.name, e.code, e.message));
+c.on("exit", (code, sig) => console.log("exit", code, sig, c.killed));
+setTimeout(() => ac.abort(), 50);
+const ac2 = new AbortController();
+cp.exec("sleep 10", { signal: ac2.signal }, (err, out) => console.log("exec cb", err.name, err.code, JSON.stringify(out)));
+setTimeout(() => ac2.abort(), 80);
+const d = cp.spawn("sleep", ["1"]);
+console.log("kill 0", d.kill(0), d.killed);
+d.kill("SIGKILL");
+const aborted = AbortSignal.abort();
+const e = cp.spawn("sleep", ["10"], { signal: aborted });
+e.on("error", (err) => console.log("pre-aborted", err.name));
+e.on("exit", (code, sig) => console.log("pre-aborted exit", code, sig));
+`);
+  });
+
   it("detached children lead their own process group (as host node)", async () => {
     await sameAsHost(`const cp = require("child_process");
 const c = cp.spawn("sh", ["-c", "sleep 10 & sleep 10; echo done"], { detached: true });
