@@ -212,7 +212,7 @@ export function resolveRequest(request, parent, esm = false) {
     return sys("resolve", { spec: request, from, esm });
   } catch (e) {
     if (e.code === "MODULE_NOT_FOUND" && !esm) {
-      const found = resolveCustomExtension(request, from);
+      const found = resolveCustomExtension(request, from) ?? resolveNodePath(request);
       if (found) return found;
     }
     if (e.code === "MODULE_NOT_FOUND") {
@@ -238,6 +238,18 @@ function resolveCustomExtension(request, from) {
     try {
       const r = sys("resolve", { spec: candidate, from, esm: true });
       if (r.file) return { file: r.file, format: "commonjs" };
+    } catch {}
+  }
+  return undefined;
+}
+
+/// A bare `request` found in a directory of `NODE_PATH` (after the node_modules lookup).
+function resolveNodePath(request) {
+  const dirs = (process.env.NODE_PATH ?? "").split(":").filter((d) => d.startsWith("/"));
+  if (dirs.length === 0 || /^(\.\.?(\/|$)|\/|#)/.test(request)) return undefined;
+  for (const dir of dirs) {
+    try {
+      return sys("resolve", { spec: dir.replace(/\/$/, "") + "/" + request, from: dir, esm: false });
     } catch {}
   }
   return undefined;
