@@ -591,6 +591,28 @@ setTimeout(() => fs.writeFileSync("w/new", "x"), 20);`);
   });
 });
 
+describe("fs: promises.watch", () => {
+  it("yields changes until its signal aborts, then throws AbortError", async () => {
+    const r = await guest(`const fs = require("fs");
+fs.mkdirSync("wd");
+const ac = new AbortController();
+(async () => {
+  setTimeout(() => fs.writeFileSync("wd/a", "1"), 50);
+  setTimeout(() => ac.abort(), 400);
+  const seen = [];
+  try {
+    for await (const ev of fs.promises.watch("wd", { signal: ac.signal })) seen.push(ev.eventType + ":" + ev.filename);
+    console.log("ended");
+  } catch (e) {
+    console.log(e.name, seen.join(" "));
+  }
+})();
+`);
+    expect(r.stderr).toBe("");
+    expect(r.stdout).toBe("AbortError rename:a\n");
+  });
+});
+
 describe("fs: pipes", () => {
   it("fs.read, fs.readFile and FileHandle reads of a pipe wait without blocking the event loop", async () => {
     const read = await vm.exec(

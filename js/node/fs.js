@@ -1339,13 +1339,14 @@ async function* watchPromise(filename, options = {}) {
   try {
     for (;;) {
       while (queue.length) yield queue.shift();
-      if (done) return;
+      // An abort ends the iteration with an AbortError (it also closes the watcher).
       if (options.signal?.aborted) {
-        const e = new Error("The operation was aborted");
+        const e = new Error("The operation was aborted", { cause: options.signal.reason });
         e.name = "AbortError";
         e.code = "ABORT_ERR";
         throw e;
       }
+      if (done) return;
       await new Promise((r) => (wake = r));
       wake = null;
     }
