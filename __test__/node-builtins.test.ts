@@ -188,6 +188,17 @@ console.log(f.name, f.lastModified, f.size, f instanceof Blob);
   });
 });
 
+describe("buffer errors", () => {
+  it("range and type errors carry Node's codes and messages", { timeout: T }, async () => {
+    await same(String.raw`
+for (const f of [() => Buffer.alloc("x"), () => Buffer.alloc(4).writeUInt32LE(2**32), () => Buffer.alloc(4).writeInt8(200), () => Buffer.alloc(8).writeUIntLE(2**48, 0, 6), () => Buffer.alloc(2).readUInt32LE(0), () => Buffer.alloc(4).readUInt8(1.5), () => Buffer.alloc(4).readUInt8("1"), () => Buffer.alloc(4).writeBigUInt64LE(1n), () => Buffer.alloc(8).writeBigInt64LE(2n**64n), () => Buffer.alloc(8).readUInt32BE(5), () => Buffer.alloc(8).writeInt32LE(-(2**31) - 1), () => Buffer.alloc(8).writeDoubleLE(1, 1), () => Buffer.from({})]) {
+  try { f(); console.log("ok") } catch (e) { console.log(e.code, e.name, e.message) }
+}
+console.log(Buffer.copyBytesFrom(new Uint16Array([1, 2, 3]), 1, 1), Buffer.alloc(2).writeUInt16LE(258), Buffer.alloc(1).readUInt8());
+`);
+  });
+});
+
 describe("url, querystring, string_decoder", () => {
   it("WHATWG URL, legacy url, file URLs, domains", { timeout: T }, async () => {
     await same(String.raw`
