@@ -683,6 +683,26 @@ show("src/.*.js");
   });
 });
 
+describe("fs: VM limits", () => {
+  it("maxFsBytes is ENOSPC at write, maxOpenFiles is EMFILE at open, as Node reports them", async () => {
+    const small = await AgentOs.create({ limits: { maxFsBytes: 100000, maxOpenFiles: 16 } });
+    try {
+      const r = await small.exec(`node -e '
+const fs = require("fs");
+try { fs.writeFileSync("big", Buffer.alloc(200000)); } catch (e) { console.log(e.code, e.errno, e.syscall, e.message); }
+const fds = [];
+try { for (let i = 0; i < 100; i++) fds.push(fs.openSync("/dev/null")); } catch (e) { console.log(fds.length > 0, e.code, e.errno, e.syscall, e.message); }
+'`);
+      expect(r.stderr).toBe("");
+      expect(r.stdout).toBe(
+        "ENOSPC -28 write ENOSPC: no space left on device, write\ntrue EMFILE -24 open EMFILE: too many open files, open '/dev/null'\n",
+      );
+    } finally {
+      await small.dispose();
+    }
+  });
+});
+
 describe("fs: module forms", () => {
   it("ESM named imports of node:fs and node:fs/promises", async () => {
     const r = await guest(

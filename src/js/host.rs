@@ -296,7 +296,7 @@ impl KernelHost {
                 .fds
                 .borrow_mut()
                 .alloc(f, 3, true)
-                .map_err(|e| errno_err(e, "open"))?;
+                .map_err(|e| sys_err(Error::errno(e, "open", &p)))?;
             return Ok(json!(fd));
         }
         let (read, write, create, trunc, append, excl) =
@@ -356,7 +356,7 @@ impl KernelHost {
             .fds
             .borrow_mut()
             .alloc(file, 3, true)
-            .map_err(|e| errno_err(e, "open"))?;
+            .map_err(|e| sys_err(Error::errno(e, "open", &p)))?;
         Ok(json!(fd))
     }
 
@@ -1227,6 +1227,12 @@ impl Host for KernelHost {
                 .write(self.cred(), &p, Bytes::copy_from_slice(data), opts),
         )
         .map_err(|e| {
+            // Out of space is write(2)'s failure in Node (the open succeeded): no path.
+            match e.code.as_str() {
+                "ENOSPC" => return errno_err(Errno::ENOSPC, "write"),
+                "EFBIG" => return errno_err(Errno::EFBIG, "write"),
+                _ => {}
+            }
             self.as_given(
                 e.with_syscall("open"),
                 &json!({ "path": given }),
