@@ -176,6 +176,23 @@ Module.findSourceMap = () => undefined;
 Module.register = () => {};
 Module.enableCompileCache = () => ({ status: 0 });
 Module.getCompileCacheDir = () => undefined;
+Module._initPaths = () => {};
+Module._preloadModules = () => {};
+/// The file `request` names under one of `paths` (directories), or false.
+Module._findPath = function (request, paths = [], isMain) {
+  const candidates = request.startsWith("/") ? [request] : paths.map((p) => p.replace(/\/$/, "") + "/" + request);
+  for (const spec of candidates) {
+    try {
+      const r = sys("resolve", { spec, from: "/", esm: false });
+      if (r.file) return r.file;
+    } catch {}
+  }
+  return false;
+};
+/// Run `main` (default: `process.argv[1]`) as the main module.
+Module.runMain = function (main = process.argv[1]) {
+  return Module._load(main, null, true);
+};
 
 Module._extensions[".js"] = function (module, filename) {
   const src = stripBOM(core.decode(readFileBytes(filename)));
