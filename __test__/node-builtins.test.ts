@@ -382,6 +382,15 @@ try { structuredClone(() => {}) } catch (e) { console.log(e.name, e.code, e inst
 `);
   });
 
+  it("argument errors carry Node's codes and messages", { timeout: T }, async () => {
+    await same(String.raw`
+const cases = [() => new Event(), () => new EventTarget().addEventListener("x"), () => new File([]), () => new BroadcastChannel(), () => new MessageChannel().port1.postMessage(),
+  () => new EventTarget().dispatchEvent({}), () => new Blob("x"), () => AbortSignal.timeout("1"), () => new URL(), () => structuredClone(), () => atob(), () => btoa(),
+  () => queueMicrotask(1), () => new TextDecoder("nope"), () => setTimeout("x"), () => setImmediate(null)];
+for (const f of cases) try { f() } catch (e) { console.log(e.name, e.code, e.message) }
+`);
+  });
+
   it("performance.timeOrigin is the process's start, not the build's", { timeout: T }, async () => {
     await prints(
       "console.log(Math.abs(performance.timeOrigin + performance.now() - Date.now()) < 1000, typeof navigator, navigator.hardwareConcurrency, navigator.platform)",

@@ -11,6 +11,7 @@ import { core, sys } from "./internal/sys.js";
 const sysOs = () => sys("os");
 import * as timers from "./internal/timers.js";
 import { fixNames } from "./internal/names.js";
+import { invalidArgType } from "./internal/errors.js";
 import { structuredClone } from "./internal/globals.js";
 // Patches of the shared Buffer and EventEmitter classes: they must hold from process start, not
 // from the first require("buffer") / require("events") (builtins load lazily).
@@ -19,9 +20,10 @@ import "./events.js";
 
 const kInspect = Symbol.for("nodejs.util.inspect.custom");
 
-function argTypeError(name, expected, value) {
-  const got = value === null ? "null" : value === undefined ? "undefined" : `type ${typeof value}`;
-  return Object.assign(new TypeError(`The "${name}" argument must be ${expected}. Received ${got}`), { code: "ERR_INVALID_ARG_TYPE" });
+const argTypeError = invalidArgType;
+
+function missingArgs(message) {
+  return Object.assign(new TypeError(message), { code: "ERR_MISSING_ARGS" });
 }
 
 // --- DOMException -------------------------------------------------------------------------
@@ -88,7 +90,7 @@ export class Event {
   #phase = 0;
   #timeStamp;
   constructor(type, options = {}) {
-    if (arguments.length === 0) throw argTypeError("type", "specified", undefined);
+    if (arguments.length === 0) throw missingArgs('The "type" argument must be specified');
     if (options !== null && options !== undefined && typeof options !== "object") throw argTypeError("options", "of type object", options);
     this.#type = String(type);
     this.#bubbles = !!options?.bubbles;
@@ -217,7 +219,7 @@ export class EventTarget {
     this[kListeners] = new Map();
   }
   addEventListener(type, listener, options = {}) {
-    if (arguments.length < 2) throw argTypeError("listener", "specified", undefined);
+    if (arguments.length < 2) throw missingArgs('The "type" and "listener" arguments must be specified');
     if (listener == null) return;
     if (typeof listener !== "function" && typeof listener?.handleEvent !== "function" && typeof listener !== "object") {
       throw argTypeError("listener", "an instance of EventListener", listener);
@@ -465,7 +467,7 @@ export class File extends Blob {
   #name;
   #lastModified;
   constructor(bits, name, options = {}) {
-    if (arguments.length < 2) throw argTypeError("fileName", "specified", undefined);
+    if (arguments.length < 2) throw missingArgs('The "fileBits" and "fileName" arguments must be specified');
     super(bits, options);
     this.#name = String(name);
     this.#lastModified = options?.lastModified !== undefined ? Number(options.lastModified) : Date.now();
@@ -588,7 +590,7 @@ export class MessagePort extends EventTarget {
     this[kPending] = false;
   }
   postMessage(message, transfer) {
-    if (arguments.length === 0) throw argTypeError("message", "specified", undefined);
+    if (arguments.length === 0) throw missingArgs("Not enough arguments to MessagePort.postMessage");
     const peer = this[kPeer];
     if (this[kClosed] || !peer || peer[kClosed]) return;
     peer[kQueue].push(structuredClone(message, Array.isArray(transfer) ? { transfer } : transfer));
@@ -671,7 +673,7 @@ export class BroadcastChannel extends EventTarget {
   #name;
   #closed = false;
   constructor(name) {
-    if (arguments.length === 0) throw argTypeError("name", "specified", undefined);
+    if (arguments.length === 0) throw missingArgs('The "name" argument must be specified');
     super();
     this.#name = String(name);
     if (!channels.has(this.#name)) channels.set(this.#name, new Set());

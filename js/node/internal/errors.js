@@ -8,3 +8,24 @@ export class AbortError extends Error {
     this.name = "AbortError";
   }
 }
+
+/// How Node's ERR_INVALID_ARG_TYPE messages show the value received.
+export function describeReceived(v) {
+  if (v === null) return "null";
+  if (v === undefined) return "undefined";
+  if (typeof v === "function") return `function ${v.name}`;
+  if (typeof v === "object") return v.constructor?.name ? `an instance of ${v.constructor.name}` : "[Object: null prototype]";
+  if (typeof v === "string") {
+    const s = v.length > 28 ? `${v.slice(0, 25)}...` : v;
+    return `type string (${s.includes("'") ? JSON.stringify(s) : `'${s}'`})`;
+  }
+  if (typeof v === "bigint") return `type bigint (${v}n)`;
+  if (typeof v === "symbol") return `type symbol (${String(v)})`;
+  return `type ${typeof v} (${Object.is(v, -0) ? "-0" : v})`;
+}
+
+/// Node's ERR_INVALID_ARG_TYPE.
+export function invalidArgType(name, expected, value) {
+  const what = name.includes(".") ? "property" : "argument";
+  return Object.assign(new TypeError(`The "${name}" ${what} must be ${expected}. Received ${describeReceived(value)}`), { code: "ERR_INVALID_ARG_TYPE" });
+}

@@ -3,6 +3,7 @@
 
 import { core, now } from "./sys.js";
 import { fixNames } from "./names.js";
+import { invalidArgType } from "./errors.js";
 
 const kInspect = Symbol.for("nodejs.util.inspect.custom");
 
@@ -157,7 +158,7 @@ function invalidChar() {
 }
 
 function btoa(data) {
-  if (arguments.length === 0) throw Object.assign(new TypeError('The "data" argument must be specified'), { code: "ERR_MISSING_ARGS" });
+  if (arguments.length === 0) throw Object.assign(new TypeError('The "input" argument must be specified'), { code: "ERR_MISSING_ARGS" });
   const s = String(data);
   let out = "";
   for (let i = 0; i < s.length; i += 3) {
@@ -172,7 +173,7 @@ function btoa(data) {
 }
 
 function atob(data) {
-  if (arguments.length === 0) throw Object.assign(new TypeError('The "data" argument must be specified'), { code: "ERR_MISSING_ARGS" });
+  if (arguments.length === 0) throw Object.assign(new TypeError('The "input" argument must be specified'), { code: "ERR_MISSING_ARGS" });
   let s = String(data).replace(/[\t\n\f\r ]/g, "");
   if (s.length % 4 === 0) s = s.replace(/==?$/, "");
   if (s.length % 4 === 1 || /[^A-Za-z0-9+/]/.test(s)) throw invalidChar();
@@ -191,7 +192,7 @@ function atob(data) {
 }
 
 function structuredClone(value, options) {
-  if (arguments.length === 0) throw Object.assign(new TypeError('The "value" argument must be specified'), { code: "ERR_MISSING_ARGS" });
+  if (arguments.length === 0) throw Object.assign(new TypeError("The value argument must be specified"), { code: "ERR_MISSING_ARGS" });
   try {
     return core.deserialize(core.serialize(value, { transferredArrayBuffers: options?.transfer }));
   } catch (e) {
@@ -204,7 +205,7 @@ function structuredClone(value, options) {
 const denoQueueMicrotask = globalThis.queueMicrotask;
 
 function queueMicrotask(cb) {
-  if (typeof cb !== "function") throw Object.assign(new TypeError(`The "callback" argument must be of type function. Received ${typeof cb}`), { code: "ERR_INVALID_ARG_TYPE" });
+  if (typeof cb !== "function") throw invalidArgType("callback", "of type function", cb);
   denoQueueMicrotask(cb);
 }
 

@@ -4,7 +4,7 @@
 // scheduled: V8 carries it across promise reactions by itself, but not across our timer queue.
 
 import { core } from "./sys.js";
-import { AbortError } from "./errors.js";
+import { AbortError, invalidArgType } from "./errors.js";
 
 const kId = Symbol("timerId");
 
@@ -76,11 +76,7 @@ function delay(ms) {
 }
 
 function checkCb(cb) {
-  if (typeof cb !== "function") {
-    const e = new TypeError(`The "callback" argument must be of type function. Received ${cb === null ? "null" : typeof cb}`);
-    e.code = "ERR_INVALID_ARG_TYPE";
-    throw e;
-  }
+  if (typeof cb !== "function") throw invalidArgType("callback", "of type function", cb);
 }
 
 export function setTimeout(cb, ms, ...args) {
