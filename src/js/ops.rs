@@ -137,6 +137,33 @@ fn settle<T: Default>(host: &HostRef, r: SysResult<T>) -> SysResult<T> {
     }
 }
 
+fn internal() -> SysError {
+    SysError::new("ERR_INTERNAL", "agentOS: internal error in a system call")
+}
+
+/// Run a host call. A panic becomes an error: unwinding into V8 would abort the host process.
+fn call<T: Default>(host: &HostRef, f: impl FnOnce() -> SysResult<T>) -> SysResult<T> {
+    let r = std::panic::catch_unwind(std::panic::AssertUnwindSafe(f))
+        .unwrap_or_else(|_| Err(internal()));
+    settle(host, r)
+}
+
+/// [`call`] for an asynchronous host call.
+async fn call_async<T: Default>(
+    host: &HostRef,
+    f: impl FnOnce() -> LocalFut<SysResult<T>>,
+) -> SysResult<T> {
+    use deno_core::futures::FutureExt as _;
+    let r = match std::panic::catch_unwind(std::panic::AssertUnwindSafe(f)) {
+        Ok(fut) => std::panic::AssertUnwindSafe(fut)
+            .catch_unwind()
+            .await
+            .unwrap_or_else(|_| Err(internal())),
+        Err(_) => Err(internal()),
+    };
+    settle(host, r)
+}
+
 /// The host as stored in the op state.
 pub type HostRef = Rc<dyn Host>;
 
@@ -156,7 +183,7 @@ fn op_sys(
     #[serde] args: serde_json::Value,
 ) -> Result<serde_json::Value, SysError> {
     let h = host(state);
-    settle(&h, h.sys(name, args))
+    call(&h, || h.sys(name, args))
 }
 
 #[op2(async)]
@@ -167,8 +194,7 @@ async fn op_sys_async(
     #[serde] args: serde_json::Value,
 ) -> Result<serde_json::Value, SysError> {
     let h = host(&state.borrow());
-    let r = h.sys_async(name, args).await;
-    settle(&h, r)
+    call_async(&h, || h.sys_async(name, args)).await
 }
 
 #[op2(fast)]
@@ -179,7 +205,7 @@ fn op_fd_read(
     position: f64,
 ) -> Result<u32, SysError> {
     let h = host(state);
-    settle(&h, h.read(fd, buf, pos(position)).map(|n| n as u32))
+    call(&h, || h.read(fd, buf, pos(position)).map(|n| n as u32))
 }
 
 #[op2(async)]
@@ -190,8 +216,8 @@ async fn op_fd_read_async(
     #[smi] max: u32,
 ) -> Result<Option<ToJsBuffer>, SysError> {
     let h = host(&state.borrow());
-    let r = h.read_async(fd, max as usize).await;
-    Ok(settle(&h, r)?.map(ToJsBuffer::from))
+    let r = call_async(&h, || h.read_async(fd, max as usize)).await;
+    Ok(r?.map(ToJsBuffer::from))
 }
 
 #[op2(fast)]
@@ -202,7 +228,7 @@ fn op_fd_write(
     position: f64,
 ) -> Result<u32, SysError> {
     let h = host(state);
-    settle(&h, h.write(fd, data, pos(position)).map(|n| n as u32))
+    call(&h, || h.write(fd, data, pos(position)).map(|n| n as u32))
 }
 
 #[op2(async)]
@@ -212,15 +238,14 @@ async fn op_fd_write_async(
     #[buffer] data: JsBuffer,
 ) -> Result<(), SysError> {
     let h = host(&state.borrow());
-    let r = h.write_async(fd, data.to_vec()).await;
-    settle(&h, r)
+    call_async(&h, || h.write_async(fd, data.to_vec())).await
 }
 
 #[op2]
 #[buffer]
 fn op_read_file(state: &mut OpState, #[string] path: &str) -> Result<Vec<u8>, SysError> {
     let h = host(state);
-    settle(&h, h.read_file(path))
+    call(&h, || h.read_file(path))
 }
 
 #[op2(fast)]
@@ -232,7 +257,7 @@ fn op_write_file(
     mode: u32,
 ) -> Result<(), SysError> {
     let h = host(state);
-    settle(&h, h.write_file(path, data, flag, mode))
+    call(&h, || h.write_file(path, data, flag, mode))
 }
 
 #[op2]
@@ -244,7 +269,7 @@ fn op_digest(
     #[buffer] data: &[u8],
 ) -> Result<Vec<u8>, SysError> {
     let h = host(state);
-    settle(&h, h.digest(alg, key.as_deref(), data))
+    call(&h, || h.digest(alg, key.as_deref(), data))
 }
 
 #[op2(fast)]
