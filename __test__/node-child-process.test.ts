@@ -342,6 +342,48 @@ try { cp.execSync("yes", { maxBuffer: 10 }); } catch (e) { console.log(e.code, e
   });
 });
 
+describe("argument validation", () => {
+  it("fs and child_process argument errors: names, codes and messages (as host node)", async () => {
+    await sameAsHost(`const fs = require("fs");
+const cp = require("child_process");
+const t = (l, f) => { try { f(); console.log(l, "no error"); } catch (e) { console.log(l, e.name, e.code, e.message); } };
+t("readFile opts", () => fs.readFileSync("x", 5));
+t("mkdir recursive", () => fs.mkdirSync("x", { recursive: 1 }));
+t("mode", () => fs.writeFileSync("x", "x", { mode: "abc" }));
+t("open mode", () => fs.openSync("x", "w", "9"));
+t("fd type", () => fs.closeSync("1"));
+t("fd neg", () => fs.fstatSync(-2));
+t("fd float", () => fs.fstatSync(1.5));
+t("readSync buffer", () => fs.readSync(0, "str"));
+t("writeSync buffer", () => fs.writeSync(1, {}));
+t("copy mode", () => fs.copyFileSync("a", "b", 9));
+t("access mode", () => fs.accessSync(".", 8));
+t("rm opts", () => fs.rmSync("x", { recursive: "yes" }));
+t("rm opts type", () => fs.rmSync("x", 5));
+t("symlink type", () => fs.symlinkSync("a", "b", "bogus"));
+t("utimes", () => fs.utimesSync(".", {}, 1));
+t("truncate len", () => fs.truncateSync("x", "5"));
+t("stream start", () => fs.createReadStream("x", { start: -1 }));
+t("stream end", () => fs.createReadStream("x", { start: 5, end: 1 }));
+t("encoding", () => fs.readdirSync(".", { encoding: "bogus" }));
+t("cb missing", () => fs.stat("."));
+t("cb not fn", () => fs.stat(".", 5));
+t("exists no path", () => console.log(fs.existsSync(null)));
+t("cp filter", () => fs.cpSync("a", "b", { filter: 5 }));
+t("spawn opts", () => cp.spawn("echo", [], 5));
+t("spawn cwd", () => cp.spawn("echo", [], { cwd: 5 }));
+t("spawn shell", () => cp.spawn("echo", [], { shell: 5 }));
+t("spawn timeout", () => cp.spawn("echo", [], { timeout: -1 }));
+t("exec cmd", () => cp.exec(5));
+t("execFile args", () => cp.execFile("echo", 5, () => {}));
+t("spawnSync input", () => cp.spawnSync("cat", { input: 5 }));
+t("kill sig", () => cp.spawnSync("echo", { killSignal: "SIGBOGUS" }));
+t("maxBuffer", () => cp.execSync("echo", { maxBuffer: -1 }));
+t("env null byte", () => cp.spawnSync("echo", ["a\\0b"]));
+`);
+  });
+});
+
 describe("module forms", () => {
   it("ESM named imports of node:child_process", async () => {
     const r = await guest(

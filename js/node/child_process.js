@@ -21,6 +21,7 @@ import {
   invalidArgValue,
   outOfRange,
   validateString,
+  validateFunction,
   validateObject,
   toPath,
   toBuffer,
@@ -82,7 +83,7 @@ function normalizeSpawnArguments(file, args, options) {
   let cwd = options.cwd;
   if (cwd != null) cwd = toPath(cwd, "options.cwd");
   if (options.shell != null && typeof options.shell !== "boolean" && typeof options.shell !== "string") {
-    throw invalidArgType("options.shell", "of type boolean or string", options.shell);
+    throw invalidArgType("options.shell", "one of type boolean or string", options.shell);
   }
   if (options.argv0 != null) validateString(options.argv0, "options.argv0");
   if (options.shell) {
@@ -577,19 +578,29 @@ function promisified(fn, args) {
   return p;
 }
 
-export function execFile(file, args, options, callback) {
-  let pos = 1;
-  const a = arguments;
-  args = undefined;
-  options = undefined;
-  callback = undefined;
-  if (pos < a.length && Array.isArray(a[pos])) args = a[pos++];
-  else if (pos < a.length && a[pos] == null) pos++;
-  if (pos < a.length && typeof a[pos] === "object" && a[pos] !== null) options = a[pos++];
-  else if (pos < a.length && a[pos] == null) pos++;
-  if (pos < a.length && typeof a[pos] === "function") callback = a[pos++];
-  if (!callback && pos < a.length && a[pos] != null) throw invalidArgValue("args", a[pos]);
+/// Node's normalizeExecFileArgs: execFile(file[, args][, options][, callback]).
+function normalizeExecFileArgs(file, args, options, callback) {
+  if (Array.isArray(args)) args = args.slice();
+  else if (args != null && typeof args === "object") {
+    callback = options;
+    options = args;
+    args = null;
+  } else if (typeof args === "function") {
+    callback = args;
+    options = null;
+    args = null;
+  }
+  if (args == null) args = [];
+  if (typeof options === "function") callback = options;
+  else if (options != null) validateObject(options, "options");
+  if (options == null) options = {};
+  if (callback != null) validateFunction(callback, "callback");
+  if (options.argv0 != null) validateString(options.argv0, "options.argv0");
+  return { file, args, options, callback };
+}
 
+export function execFile(file, args, options, callback) {
+  ({ file, args, options, callback } = normalizeExecFileArgs(file, args, options, callback));
   options = { encoding: "utf8", timeout: 0, maxBuffer: MAX_BUFFER, killSignal: "SIGTERM", cwd: null, env: null, shell: false, ...options };
   validateTimeout(options.timeout);
   validateMaxBuffer(options.maxBuffer);
@@ -809,11 +820,7 @@ export function execSync(command, options) {
 }
 
 export function execFileSync(file, args, options) {
-  if (args != null && !Array.isArray(args) && typeof args === "object") {
-    options = args;
-    args = [];
-  }
-  args = args ?? [];
+  ({ file, args, options } = normalizeExecFileArgs(file, args, options));
   options = { ...options };
   const inheritStderr = !options.stdio;
   const ret = spawnSync(file, args, options);

@@ -114,7 +114,7 @@ function promisify(syncFn) {
 function getOptions(options, defaults = {}) {
   if (options == null || typeof options === "function") return { ...defaults };
   if (typeof options === "string") return { ...defaults, encoding: validateEncoding(options) };
-  if (typeof options !== "object") throw invalidArgType("options", "one of type string or an instance of Object", options);
+  if (typeof options !== "object") throw invalidArgType("options", "one of type string or object", options);
   const o = { ...defaults, ...options };
   if (o.encoding !== undefined) validateEncoding(o.encoding);
   return o;
@@ -273,9 +273,18 @@ export class Dirent {
 // ---------------------------------------------------------------------------------------------
 // Synchronous API
 
+/// access()/copyFile() modes, checked as Node's binding checks them (its messages).
+function getValidMode(mode, def) {
+  if (mode == null) return def;
+  if (typeof mode !== "number") throw nodeError(TypeError, "ERR_INVALID_ARG_TYPE", "mode must be int32 or null/undefined");
+  mode = Math.trunc(mode);
+  if (!(mode >= 0 && mode <= 7)) throw nodeError(RangeError, "ERR_OUT_OF_RANGE", "mode is out of range: >= 0 && <= 7");
+  return mode;
+}
+
 export function accessSync(path, mode = C.F_OK) {
   path = toPath(path);
-  mode = mode == null ? C.F_OK : validateInteger(mode, "mode", 0, 7);
+  mode = getValidMode(mode, C.F_OK);
   call("access", { path, mode });
 }
 
@@ -733,7 +742,7 @@ export function renameSync(oldPath, newPath) {
 export function copyFileSync(src, dest, mode = 0) {
   src = toPath(src, "src");
   dest = toPath(dest, "dest");
-  mode = validateInteger(mode ?? 0, "mode", 0, 7);
+  mode = getValidMode(mode, 0);
   call("copyfile", { from: src, to: dest, excl: (mode & C.COPYFILE_EXCL) !== 0 });
 }
 
@@ -746,8 +755,8 @@ export function linkSync(existingPath, newPath) {
 export function symlinkSync(target, path, type) {
   target = toPath(target, "target");
   path = toPath(path);
-  if (type != null && !["dir", "file", "junction"].includes(type)) {
-    throw invalidArgValue("type", type, "must be one of: 'dir', 'file', 'junction', null");
+  if (typeof type === "string" && !["dir", "file", "junction"].includes(type)) {
+    throw nodeError(Error, "ERR_FS_INVALID_SYMLINK_TYPE", `Symlink type must be one of "dir", "file", or "junction". Received "${type}"`);
   }
   call("symlink", { target, path });
 }
@@ -821,7 +830,7 @@ function toUnixTimestamp(time, name = "time") {
   }
   if (time instanceof Date) return time.getTime() / 1000;
   if (typeof time === "bigint") return Number(time);
-  throw invalidArgType(name, "of type string or an instance of Date", time);
+  throw invalidArgType("time", "an instance of Date or an Time in seconds", time);
 }
 
 export function utimesSync(path, atime, mtime) {
@@ -841,10 +850,13 @@ export function futimesSync(fd, atime, mtime) {
 
 export function truncateSync(path, len = 0) {
   if (isFd(path)) return ftruncateSync(path, len);
-  path = toPath(path);
-  validateInteger(len ?? 0, "len");
-  // Node opens the file (r+) and truncates the descriptor: failures are open's.
-  renamed(() => call("truncate", { path, len: Math.max(0, len ?? 0) }), "open");
+  // As Node: open the file (r+), then truncate the descriptor.
+  const fd = openSync(path, "r+");
+  try {
+    ftruncateSync(fd, len ?? 0);
+  } finally {
+    closeSync(fd);
+  }
 }
 
 export function ftruncateSync(fd, len = 0) {

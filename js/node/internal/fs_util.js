@@ -37,7 +37,7 @@ export function invalidArgValue(name, value, reason = "is invalid") {
   const what = name.includes(".") ? "property" : "argument";
   let shown;
   try {
-    shown = typeof value === "string" ? `'${value}'` : inspectShort(value);
+    shown = typeof value === "string" ? `'${value.replace(/\x00/g, "\\x00")}'` : inspectShort(value);
   } catch {
     shown = String(value);
   }
