@@ -937,7 +937,8 @@ impl KernelHost {
                     create: Some(st.perm & 0o777),
                     exclusive: false,
                 };
-                self.block(vfs.write(cred, &to, data, opts))?.map_err(both)?;
+                self.block(vfs.write(cred, &to, data, opts))?
+                    .map_err(both)?;
                 Ok(Value::Null)
             }
             "cp" => {
@@ -954,7 +955,12 @@ impl KernelHost {
                 match self.block(vfs.stat(cred, &parent, true))? {
                     Ok(st) if st.file_type == FileType::Dir => {}
                     Ok(_) => {
-                        return Err(sys_err(Error::errno2(Errno::ENOTDIR, "symlink", target, &p)))
+                        return Err(sys_err(Error::errno2(
+                            Errno::ENOTDIR,
+                            "symlink",
+                            target,
+                            &p,
+                        )))
                     }
                     Err(_) => {
                         return Err(sys_err(Error::errno2(Errno::ENOENT, "symlink", target, &p)))
