@@ -444,6 +444,46 @@ impl KernelHost {
         }
     }
 
+    /// The child's descriptors 0-2 (and 3-4 for an IPC channel); the parent's ends of its pipes
+    /// are pushed to `mine` (closed by the caller if this fails midway).
+    fn arrange_stdio(
+        &self,
+        stdio: &Value,
+        with_ipc: bool,
+        fds: &mut FdTable,
+        mine: &mut Vec<Value>,
+        ipc: &mut Value,
+    ) -> SysResult<()> {
+        for i in 0..3 {
+            let (f, m) = self.stdio_file(&stdio[i], i as i32, i == 0)?;
+            mine.push(m.map(Value::from).unwrap_or(Value::Null));
+            fds.set(i as i32, f).map_err(|e| errno_err(e, "spawn"))?;
+        }
+        if with_ipc {
+            // The channel to a forked node: two pipes, as kernel pipes go one way. The child
+            // reads fd 3 (NODE_CHANNEL_FD) and writes fd 4; messages are lines of JSON (Node's
+            // `json` serialization).
+            let cap = self.kernel.limits().max_pipe_bytes as usize;
+            let (down_r, down_w) = pipe::pipe(cap);
+            let (up_r, up_w) = pipe::pipe(cap);
+            fds.set(3, OpenFile::pipe_reader(down_r))
+                .map_err(|e| errno_err(e, "spawn"))?;
+            fds.set(4, OpenFile::pipe_writer(up_w))
+                .map_err(|e| errno_err(e, "spawn"))?;
+            let mut table = self.fds.borrow_mut();
+            let w = table
+                .alloc(OpenFile::pipe_writer(down_w), 3, true)
+                .map_err(|e| errno_err(e, "spawn"))?;
+            mine.push(Value::from(w));
+            let r = table
+                .alloc(OpenFile::pipe_reader(up_r), 3, true)
+                .map_err(|e| errno_err(e, "spawn"))?;
+            mine.push(Value::from(r));
+            *ipc = json!([w, r]);
+        }
+        Ok(())
+    }
+
     fn spawn(&self, args: &Value) -> SysResult<Value> {
         let argv: Vec<String> = args
             .get("argv")
@@ -491,36 +531,8 @@ impl KernelHost {
         let mut fds = FdTable::new(self.kernel.limits().max_open_files as usize);
         let mut mine = Vec::new();
         let mut ipc = Value::Null;
-        let arranged = (|| -> SysResult<()> {
-            for i in 0..3 {
-                let (f, m) = self.stdio_file(&stdio[i], i as i32, i == 0)?;
-                mine.push(m.map(Value::from).unwrap_or(Value::Null));
-                fds.set(i as i32, f).map_err(|e| errno_err(e, "spawn"))?;
-            }
-            if arg_bool(args, "ipc") {
-                // The channel to a forked node: two pipes, as kernel pipes go one way. The
-                // child reads fd 3 (NODE_CHANNEL_FD) and writes fd 4; messages are lines of
-                // JSON (Node's `json` serialization).
-                let cap = self.kernel.limits().max_pipe_bytes as usize;
-                let (down_r, down_w) = pipe::pipe(cap);
-                let (up_r, up_w) = pipe::pipe(cap);
-                fds.set(3, OpenFile::pipe_reader(down_r))
-                    .map_err(|e| errno_err(e, "spawn"))?;
-                fds.set(4, OpenFile::pipe_writer(up_w))
-                    .map_err(|e| errno_err(e, "spawn"))?;
-                let mut table = self.fds.borrow_mut();
-                let w = table
-                    .alloc(OpenFile::pipe_writer(down_w), 3, true)
-                    .map_err(|e| errno_err(e, "spawn"))?;
-                mine.push(Value::from(w));
-                let r = table
-                    .alloc(OpenFile::pipe_reader(up_r), 3, true)
-                    .map_err(|e| errno_err(e, "spawn"))?;
-                mine.push(Value::from(r));
-                ipc = json!([w, r]);
-            }
-            Ok(())
-        })();
+        let arranged =
+            self.arrange_stdio(&stdio, arg_bool(args, "ipc"), &mut fds, &mut mine, &mut ipc);
         if let Err(e) = arranged {
             for fd in mine.iter().filter_map(Value::as_i64) {
                 let _ = self.fds.borrow_mut().close(fd as i32);
