@@ -155,7 +155,7 @@ console.log(dbg.enabled);
 describe("util.inspect", () => {
   // Needs js/build.mjs to apply js/patches/inspect.mjs to node-inspect-extracted (promise state,
   // bracketed symbol keys, showProxy); node-inspect-extracted alone stubs those V8 internals.
-  it.fails("shows promise state, symbol keys and proxies as Node does", { timeout: T }, async () => {
+  it("shows promise state, symbol keys and proxies as Node does", { timeout: T }, async () => {
     await same(String.raw`
 const util = require("util");
 const rejected = Promise.reject(new Error("x")); rejected.catch(() => {});
@@ -453,7 +453,7 @@ log("after");
   });
 
   // Needs process.nextTick to carry the async context (a change to js/node/internal/process.js).
-  it.fails("AsyncLocalStorage follows process.nextTick", { timeout: T }, async () => {
+  it("AsyncLocalStorage follows process.nextTick", { timeout: T }, async () => {
     await prints(
       String.raw`
 const als = new (require("async_hooks").AsyncLocalStorage)();

@@ -3,6 +3,8 @@
 import { build } from "esbuild";
 import { fileURLToPath } from "node:url";
 import path from "node:path";
+import { readFile } from "node:fs/promises";
+import { patchInspect } from "./patches/inspect.mjs";
 
 const here = path.dirname(fileURLToPath(import.meta.url));
 const out = process.argv[2];
@@ -34,6 +36,18 @@ const builtinsPlugin = {
   },
 };
 
+// node-inspect-extracted, patched to show promise state, bracketed symbol keys and showProxy
+// through deno_core's introspection (js/patches/inspect.mjs).
+const inspectPlugin = {
+  name: "agentos-inspect-patches",
+  setup(b) {
+    b.onLoad({ filter: /node-inspect-extracted[\\/]dist[\\/]inspect\.js$/ }, async (args) => ({
+      contents: patchInspect(await readFile(args.path, "utf8")),
+      loader: "js",
+    }));
+  },
+};
+
 await build({
   entryPoints: [internal("bootstrap.js")],
   outfile: out,
@@ -43,7 +57,9 @@ await build({
   mainFields: ["main", "module"],
   conditions: ["node", "require"],
   target: "es2022",
-  plugins: [builtinsPlugin],
+  plugins: [builtinsPlugin, inspectPlugin],
+  // Class names survive bundling (`new Readable().constructor.name`, inspect output).
+  keepNames: true,
   inject: [internal("internal/process_inject.js")],
   define: { global: "globalThis" },
   legalComments: "none",

@@ -81,11 +81,16 @@ function readStdinSync() {
   return core.decode(Buffer.concat(chunks));
 }
 
-globalThis.__agentos = {
+// The runtime's entry points for src/js/mod.rs (not enumerable: guests do not see it in a
+// listing of globals).
+const agentos = {
   /// Start the process: returns a module URL when the main module is an ES module.
   main() {
     delete globalThis.Deno;
     delete globalThis.__bootstrap;
+    // V8 13 features deno_core switches on that Node 22 does not have.
+    delete globalThis.Temporal;
+    delete globalThis.Float16Array;
     const boot = sys("boot");
     initProcess(boot);
     if (boot.eval != null) {
@@ -125,3 +130,4 @@ globalThis.__agentos = {
     return out;
   },
 };
+Object.defineProperty(globalThis, "__agentos", { value: agentos, enumerable: false, configurable: false, writable: false });

@@ -18,7 +18,10 @@ export function setUncaught(f) {
 function runNextTicks() {
   // Drain process.nextTick callbacks, with microtasks after each (Node's order).
   while (nextTickQueue.length) {
-    const [fn, args] = nextTickQueue.shift();
+    const [fn, args, ctx] = nextTickQueue.shift();
+    // A tick runs in the async context it was queued in (AsyncLocalStorage).
+    const prev = core.getAsyncContext();
+    core.setAsyncContext(ctx);
     try {
       fn(...args);
     } catch (e) {
@@ -28,6 +31,8 @@ function runNextTicks() {
         tickScheduled = false;
         throw e;
       }
+    } finally {
+      core.setAsyncContext(prev);
     }
     core.runMicrotasks();
   }
@@ -41,7 +46,7 @@ function nextTick(fn, ...args) {
     e.code = "ERR_INVALID_ARG_TYPE";
     throw e;
   }
-  nextTickQueue.push([fn, args]);
+  nextTickQueue.push([fn, args, core.getAsyncContext()]);
   if (!tickScheduled) {
     tickScheduled = true;
     core.setHasTickScheduled(true);
