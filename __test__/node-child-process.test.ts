@@ -140,6 +140,15 @@ e.on("exit", (code, sig) => console.log("pre-aborted exit", code, sig));
 `);
   });
 
+  it("new ChildProcess().spawn() with Node's internal options (as host node)", async () => {
+    await sameAsHost(`const { ChildProcess } = require("child_process");
+const c = new ChildProcess();
+c.spawn({ file: "sh", args: ["sh", "-c", "echo $A"], envPairs: ["A=from-pairs", "PATH=/usr/bin:/bin"], stdio: "pipe" });
+c.stdout.on("data", (d) => console.log(String(d).trim()));
+c.on("close", (code) => console.log("close", code));
+`);
+  });
+
   it("detached children lead their own process group (as host node)", async () => {
     await sameAsHost(`const cp = require("child_process");
 const c = cp.spawn("sh", ["-c", "sleep 10 & sleep 10; echo done"], { detached: true });

@@ -128,6 +128,18 @@ function normalizeStdio(stdio) {
   return out;
 }
 
+/// The environment as the kernel takes it: Node's internal `envPairs` ("K=V" strings), as
+/// ChildProcess.prototype.spawn receives them, or an object.
+function envObject(env) {
+  if (!Array.isArray(env)) return env;
+  const out = {};
+  for (const pair of env) {
+    const i = String(pair).indexOf("=");
+    if (i > 0) out[pair.slice(0, i)] = pair.slice(i + 1);
+  }
+  return out;
+}
+
 function spawnError(e, syscall, file, spawnargs) {
   const err = new Error(`${syscall} ${file} ${e.code}`);
   err.errno = e.errno;
@@ -251,7 +263,7 @@ export class ChildProcess extends EventEmitter {
     if (ipc && options.serialization && options.serialization !== "json") {
       throw invalidArgValue("options.serialization", options.serialization, "is not supported (only 'json')");
     }
-    const r = sys("spawn", { argv, cwd: options.cwd, env: options.envPairs ?? options.env, stdio, detached: !!options.detached, ipc });
+    const r = sys("spawn", { argv, cwd: options.cwd, env: envObject(options.envPairs ?? options.env), stdio, detached: !!options.detached, ipc });
     if (r.error) {
       // Node reports a failed exec as an 'error' event (then 'close' with the errno), not a throw.
       const err = spawnError(r.error, "spawn", options.file, options.args.slice(1));
