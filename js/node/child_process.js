@@ -428,10 +428,18 @@ class Channel {
     );
   }
 
-  /// Whether the channel keeps the event loop alive.
-  ref(on) {
+  /// Whether the channel keeps the event loop alive (`process.channel.ref()/unref()`).
+  setRef(on) {
     this.refed = on;
     if (this.pending) (on ? core.refOpPromise : core.unrefOpPromise)(this.pending);
+  }
+
+  ref() {
+    this.setRef(true);
+  }
+
+  unref() {
+    this.setRef(false);
   }
 
   close() {
@@ -499,7 +507,7 @@ export function _forkChild(fd) {
   process.connected = true;
   process.send = (message, handle, options, cb) => channelSend(process, message, handle, options, cb);
   process.disconnect = () => channelDisconnect(process);
-  const update = () => channel.ref(process.listenerCount("message") > 0);
+  const update = () => channel.setRef(process.listenerCount("message") > 0);
   process.on("newListener", (name) => name === "message" && process.nextTick(update));
   process.on("removeListener", (name) => name === "message" && process.nextTick(update));
   delete process.env.NODE_CHANNEL_FD;
