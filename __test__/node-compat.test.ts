@@ -125,8 +125,6 @@ const CASES: Case[] = [
 
 /** Cases that do not pass yet, with the reason (run as `it.fails`). */
 const KNOWN_FAILURES: Record<string, string> = {
-  // Repro: node -e 'console.log(Buffer.isBuffer(require("child_process").spawnSync("echo", ["x"], { encoding: "buffer" }).stdout))'
-  execa: "execaSync's stdout prints as bytes (\"52,50,10\"): spawnSync output is not a Buffer on some path",
 };
 
 const APP = "/home/user/app";
