@@ -209,14 +209,10 @@ cp.execFile(process.execPath, ["-e", "console.log(6 * 7)"], (err, out) => consol
     expect(r.stdout).toBe("execPath null 42\n");
   });
 
-  // The children below start their end of the channel themselves (the first line of their
-  // scripts; a no-op under the host's Node) until the runtime's startup does it for
-  // NODE_CHANNEL_FD as Node's bootstrap does.
   it("fork: messages both ways, process.send callbacks, disconnect from the child (as host node)", async () => {
     await sameAsHost(`const cp = require("child_process");
 const fs = require("fs");
 fs.writeFileSync("kid.js", \`
-if (process.env.NODE_CHANNEL_FD && !process.send) require("child_process")._forkChild(Number(process.env.NODE_CHANNEL_FD));
 process.on("message", (m) => {
   if (m.cmd === "add") process.send({ sum: m.a + m.b });
   if (m.cmd === "bye") { process.send("bye!", () => process.disconnect()); }
@@ -240,7 +236,7 @@ c.on("close", (code) => { ev.push("close:" + code); console.log(ev.join(" "), c.
   it("fork: a child without 'message' listeners exits; parent disconnect; send after close; IPC required (as host node)", async () => {
     await sameAsHost(`const cp = require("child_process");
 const fs = require("fs");
-const boot = \`if (process.env.NODE_CHANNEL_FD && !process.send) require("child_process")._forkChild(Number(process.env.NODE_CHANNEL_FD));\\n\`;
+const boot = "";
 fs.writeFileSync("once.js", boot + \`process.send({ hello: process.pid > 0 });\`);
 fs.writeFileSync("stay.js", boot + \`process.on("message", (m) => console.log("stay got", m)); process.on("disconnect", () => console.log("stay: parent gone"));\`);
 const a = cp.fork("once.js");

@@ -93,6 +93,9 @@ const agentos = {
     delete globalThis.Float16Array;
     const boot = sys("boot");
     initProcess(boot);
+    // A child started by fork() talks to its parent over the channel Node names in the
+    // environment, opened before the main script as Node's bootstrap does.
+    if (process.env.NODE_CHANNEL_FD) loadBuiltin("child_process")._forkChild(Number(process.env.NODE_CHANNEL_FD));
     if (boot.eval != null) {
       if (boot.module) return "eval:module";
       const result = evalScript(boot.eval, boot.print ? "[eval]" : "[eval]");

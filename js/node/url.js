@@ -3,7 +3,7 @@
 
 import legacy from "url/";
 import tr46 from "tr46";
-import { URL, URLSearchParams } from "./web.js";
+import { URL, URLSearchParams } from "./internal/web_url.js";
 import path from "./path.js";
 import { fixNames } from "./internal/names.js";
 

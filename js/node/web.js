@@ -3,8 +3,6 @@
 // MessagePort, BroadcastChannel, and the WHATWG streams (web-streams-polyfill).
 // fetch/Request/Response/Headers arrive with networking.
 
-import { URL as WhatwgURL, URLSearchParams } from "whatwg-url";
-import * as streams from "web-streams-polyfill";
 import { inspect } from "node-inspect-extracted";
 import { core, sys } from "./internal/sys.js";
 
@@ -443,7 +441,7 @@ export class Blob {
   stream() {
     const bytes = this[kBytes];
     let off = 0;
-    return new streams.ReadableStream({
+    return new (require("./internal/web_streams.js").ReadableStream)({
       type: "bytes",
       pull(c) {
         if (off >= bytes.length) {
@@ -482,77 +480,10 @@ export class File extends Blob {
 Object.defineProperty(File.prototype, Symbol.toStringTag, { value: "File", configurable: true });
 
 // blob: URLs (URL.createObjectURL), resolvable with buffer.resolveObjectURL.
-const blobUrls = new Map();
+export const blobUrls = new Map();
 export function resolveObjectURL(url) {
   return blobUrls.get(String(url));
 }
-
-// --- URL ------------------------------------------------------------------------------------
-
-// whatwg-url's URL with Node's errors: ERR_MISSING_ARGS, and ERR_INVALID_URL carrying `input`.
-class URL extends WhatwgURL {
-  constructor(input, base = undefined) {
-    if (arguments.length === 0) {
-      throw Object.assign(new TypeError('The "url" argument must be specified'), { code: "ERR_MISSING_ARGS" });
-    }
-    try {
-      super(input, ...(base === undefined ? [] : [base]));
-    } catch (e) {
-      if (!(e instanceof TypeError) || !/^Invalid (base )?URL/.test(e.message)) throw e;
-      const err = new TypeError("Invalid URL");
-      err.code = "ERR_INVALID_URL";
-      err.input = `${input}`;
-      if (base !== undefined) err.base = `${base}`;
-      throw err;
-    }
-  }
-  static parse(input, base = undefined) {
-    try {
-      return new URL(input, base);
-    } catch {
-      return null;
-    }
-  }
-}
-
-URL.createObjectURL = function createObjectURL(blob) {
-  if (!(blob instanceof Blob)) throw argTypeError("obj", "an instance of Blob", blob);
-  const bytes = new Uint8Array(16);
-  globalThis.crypto?.getRandomValues(bytes);
-  const h = [...bytes].map((b) => b.toString(16).padStart(2, "0")).join("");
-  const id = `blob:nodedata:${h.slice(0, 8)}-${h.slice(8, 12)}-4${h.slice(13, 16)}-${h.slice(16, 20)}-${h.slice(20, 32)}`;
-  blobUrls.set(id, blob);
-  return id;
-};
-URL.revokeObjectURL = function revokeObjectURL(url) {
-  blobUrls.delete(String(url));
-};
-
-// util.inspect shows a URL's parts, as Node does.
-const namedObject = (name, fields) => Object.assign(new { [name]: class {} }[name](), fields);
-URL.prototype[kInspect] = function (depth, options) {
-  if (depth < 0) return "URL {}";
-  const o = namedObject("URL", {
-    href: this.href,
-    origin: this.origin,
-    protocol: this.protocol,
-    username: this.username,
-    password: this.password,
-    host: this.host,
-    hostname: this.hostname,
-    port: this.port,
-    pathname: this.pathname,
-    search: this.search,
-    searchParams: this.searchParams,
-    hash: this.hash,
-  });
-  return inspect(o, { ...options, customInspect: true });
-};
-URLSearchParams.prototype[kInspect] = function (depth, options) {
-  if (depth < 0) return "[Object]";
-  const parts = [...this].map(([k, v]) => `${inspect(k, options)} => ${inspect(v, options)}`);
-  return parts.length ? `URLSearchParams { ${parts.join(", ")} }` : "URLSearchParams {}";
-};
 
 // --- MessageChannel / MessagePort / BroadcastChannel -----------------------------------------
 // In-process only: messages are structured-cloned and delivered on a later macrotask. Unlike
@@ -707,109 +638,6 @@ export class BroadcastChannel extends EventTarget {
 defineHandler(BroadcastChannel.prototype, "message");
 defineHandler(BroadcastChannel.prototype, "messageerror");
 
-// --- Streams --------------------------------------------------------------------------------
-
-export const { ReadableStream, ReadableStreamDefaultReader, ReadableStreamBYOBReader, ReadableStreamBYOBRequest, ReadableByteStreamController, ReadableStreamDefaultController, WritableStream, WritableStreamDefaultWriter, WritableStreamDefaultController, TransformStream, TransformStreamDefaultController, ByteLengthQueuingStrategy, CountQueuingStrategy } = streams;
-
-export class TextEncoderStream extends streams.TransformStream {
-  constructor() {
-    const enc = new globalThis.TextEncoder();
-    super({
-      transform(chunk, c) {
-        const b = enc.encode(String(chunk));
-        if (b.length) c.enqueue(b);
-      },
-    });
-  }
-  get encoding() {
-    return "utf-8";
-  }
-}
-
-export class TextDecoderStream extends streams.TransformStream {
-  #dec;
-  constructor(label = "utf-8", options = {}) {
-    const dec = new globalThis.TextDecoder(label, options);
-    super({
-      transform(chunk, c) {
-        const s = dec.decode(chunk, { stream: true });
-        if (s) c.enqueue(s);
-      },
-      flush(c) {
-        const s = dec.decode();
-        if (s) c.enqueue(s);
-      },
-    });
-    this.#dec = dec;
-  }
-  get encoding() {
-    return this.#dec.encoding;
-  }
-  get fatal() {
-    return this.#dec.fatal;
-  }
-  get ignoreBOM() {
-    return this.#dec.ignoreBOM;
-  }
-}
-
-// CompressionStream / DecompressionStream over the zlib module (loaded on first use).
-/* global require */
-const zlibStream = (kind, format) => {
-  const zlib = require("./zlib.js").default;
-  const make = {
-    compress: { gzip: zlib.createGzip, deflate: zlib.createDeflate, "deflate-raw": zlib.createDeflateRaw },
-    decompress: { gzip: zlib.createGunzip, deflate: zlib.createInflate, "deflate-raw": zlib.createInflateRaw },
-  }[kind][format];
-  if (!make) {
-    throw Object.assign(new TypeError(`The argument 'format' is invalid. Received ${inspect(format)}`), { code: "ERR_INVALID_ARG_VALUE" });
-  }
-  const z = make();
-  return new streams.TransformStream({
-    start(controller) {
-      z.on("data", (chunk) => controller.enqueue(new Uint8Array(chunk.buffer, chunk.byteOffset, chunk.byteLength)));
-      z.on("error", (e) => controller.error(e));
-    },
-    transform(chunk) {
-      if (!ArrayBuffer.isView(chunk) && !(chunk instanceof ArrayBuffer)) throw argTypeError("chunk", "an instance of ArrayBuffer or ArrayBufferView", chunk);
-      return new Promise((resolve) => z.write(chunk instanceof ArrayBuffer ? new Uint8Array(chunk) : chunk, resolve));
-    },
-    flush() {
-      return new Promise((resolve) => {
-        z.once("end", resolve);
-        z.end();
-      });
-    },
-  });
-};
-
-export class CompressionStream {
-  #ts;
-  constructor(format) {
-    this.#ts = zlibStream("compress", format);
-  }
-  get readable() {
-    return this.#ts.readable;
-  }
-  get writable() {
-    return this.#ts.writable;
-  }
-}
-
-export class DecompressionStream {
-  #ts;
-  constructor(format) {
-    this.#ts = zlibStream("decompress", format);
-  }
-  get readable() {
-    return this.#ts.readable;
-  }
-  get writable() {
-    return this.#ts.writable;
-  }
-}
-
-export { URL, URLSearchParams };
 
 export const webGlobals = {
   DOMException,
@@ -821,28 +649,9 @@ export const webGlobals = {
   AbortSignal,
   Blob,
   File,
-  URL,
-  URLSearchParams,
   MessageChannel,
   MessagePort,
   BroadcastChannel,
-  ReadableStream,
-  ReadableStreamDefaultReader,
-  ReadableStreamBYOBReader,
-  ReadableStreamBYOBRequest,
-  ReadableByteStreamController,
-  ReadableStreamDefaultController,
-  WritableStream,
-  WritableStreamDefaultWriter,
-  WritableStreamDefaultController,
-  TransformStream,
-  TransformStreamDefaultController,
-  ByteLengthQueuingStrategy,
-  CountQueuingStrategy,
-  TextEncoderStream,
-  TextDecoderStream,
-  CompressionStream,
-  DecompressionStream,
 };
 
 // navigator (Node 21+): facts about the VM, read when asked.
@@ -880,6 +689,10 @@ export function install(g) {
       configurable: true,
       enumerable: false,
     });
+  // URL (whatwg-url) and the WHATWG streams are large: they load on first use, keeping them out
+  // of the startup snapshot.
+  for (const name of ["URL", "URLSearchParams"]) lazy(name, () => require("./internal/web_url.js")[name]);
+  for (const name of ["ReadableStream", "ReadableStreamDefaultReader", "ReadableStreamBYOBReader", "ReadableStreamBYOBRequest", "ReadableByteStreamController", "ReadableStreamDefaultController", "WritableStream", "WritableStreamDefaultWriter", "WritableStreamDefaultController", "TransformStream", "TransformStreamDefaultController", "ByteLengthQueuingStrategy", "CountQueuingStrategy", "TextEncoderStream", "TextDecoderStream", "CompressionStream", "DecompressionStream"]) lazy(name, () => require("./internal/web_streams.js")[name]);
   lazy("Crypto", () => require("./crypto.js").Crypto);
   lazy("SubtleCrypto", () => require("./crypto.js").SubtleCrypto);
   lazy("crypto", () => require("./crypto.js").webcrypto);
