@@ -2,11 +2,9 @@
 // stdout/stderr writes are synchronous (as Node's are for files and pipes on Linux).
 
 import { Buffer } from "buffer";
-
-// Streams load on first use of process.stdin/stdout/stderr (console.log included), keeping
-// readable-stream out of the startup snapshot for programs that never print.
-/* global require */
-const streams = () => require("../stream.js");
+// In the snapshot: nearly every program prints, and compiling readable-stream at first use
+// costs more than deserialising it.
+import { Readable, Writable } from "../stream.js";
 import { writeSync, readAsync, sys } from "./sys.js";
 
 function toBytes(chunk, encoding) {
@@ -16,7 +14,6 @@ function toBytes(chunk, encoding) {
 }
 
 export function makeWriteStream(fd) {
-  const { Writable } = streams();
   const stream = new Writable({
     decodeStrings: false,
     write(chunk, encoding, cb) {
@@ -46,7 +43,6 @@ export function makeWriteStream(fd) {
 }
 
 export function makeReadStream(fd) {
-  const { Readable } = streams();
   let reading = false;
   const stream = new Readable({
     highWaterMark: 65536,
