@@ -1,3 +1,7 @@
+import { spawnSync } from "node:child_process";
+import { mkdtempSync, rmSync, writeFileSync } from "node:fs";
+import { tmpdir } from "node:os";
+import { join } from "node:path";
 import { expect } from "vitest";
 
 /** Assert that `p` rejects with a KernelError-shaped error carrying `code` (and `path`, if given). */
@@ -20,3 +24,36 @@ export async function rejectsWith(p: Promise<unknown>, code: string, path?: stri
 }
 
 export const text = (b: Uint8Array) => new TextDecoder().decode(b);
+
+/** Run `src` with the host's real Node, as `t.<ext>` in a fresh temp directory (its cwd). */
+export function runOnHost(src: string, ext = "js") {
+  const dir = mkdtempSync(join(tmpdir(), "agentos-host-"));
+  try {
+    writeFileSync(join(dir, `t.${ext}`), src);
+    const r = spawnSync(process.execPath, [`t.${ext}`], { cwd: dir, encoding: "utf8" });
+    return { exitCode: r.status, stdout: r.stdout, stderr: r.stderr };
+  } finally {
+    rmSync(dir, { recursive: true, force: true });
+  }
+}
+
+/** Runs scripts with the VM's node, each as `t.<ext>` in a fresh directory `/home/user/<prefix>N` (its cwd). */
+export function guestRunner(vm: () => { mkdir(p: string, o?: { recursive?: boolean }): Promise<void>; writeFile(p: string, c: string): Promise<void>; exec(c: string, o?: { cwd?: string }): Promise<{ exitCode: number; stdout: string; stderr: string }> }, prefix: string) {
+  let n = 0;
+  return async (src: string, ext = "js") => {
+    const dir = `/home/user/${prefix}${++n}`;
+    await vm().mkdir(dir, { recursive: true });
+    await vm().writeFile(`${dir}/t.${ext}`, src);
+    return vm().exec(`node t.${ext}`, { cwd: dir });
+  };
+}
+
+/** Assert that the VM's node prints exactly what the host's Node prints for `src` (and nothing on stderr). */
+export async function sameAsHost(guest: (src: string, ext?: string) => Promise<{ exitCode: number; stdout: string; stderr: string }>, src: string, ext = "js") {
+  const expected = runOnHost(src, ext);
+  expect(expected.stderr).toBe("");
+  const r = await guest(src, ext);
+  expect(r.stderr).toBe("");
+  expect(r.stdout).toBe(expected.stdout);
+  return r.stdout;
+}

@@ -2,15 +2,11 @@
 // with Node's error shapes. Scripts whose behaviour is the same in Node 20 and 22 are also run
 // by the host's real Node (in a temp directory standing for /home/user) and the outputs compared;
 // the rest assert exact output.
-import { spawnSync } from "node:child_process";
-import { mkdtempSync, rmSync, writeFileSync } from "node:fs";
-import { tmpdir } from "node:os";
-import { join } from "node:path";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { AgentOs } from "../index.js";
+import { guestRunner, sameAsHost as sameAsHostWith } from "./helpers.js";
 
 let vm: AgentOs;
-let n = 0;
 beforeAll(async () => {
   vm = await AgentOs.create();
 });
@@ -18,35 +14,8 @@ afterAll(async () => {
   await vm.dispose();
 });
 
-/** Run `src` as a CommonJS script in a fresh directory of the VM (its cwd). */
-async function guest(src: string, ext = "js") {
-  const dir = `/home/user/fs${++n}`;
-  await vm.mkdir(dir, { recursive: true });
-  await vm.writeFile(`${dir}/t.${ext}`, src);
-  return vm.exec(`node t.${ext}`, { cwd: dir });
-}
-
-/** The same script run by the host's Node in a fresh temp directory. */
-function host(src: string, ext = "js") {
-  const dir = mkdtempSync(join(tmpdir(), "agentos-fs-"));
-  try {
-    writeFileSync(join(dir, `t.${ext}`), src);
-    const r = spawnSync(process.execPath, [`t.${ext}`], { cwd: dir, encoding: "utf8" });
-    return { exitCode: r.status, stdout: r.stdout, stderr: r.stderr };
-  } finally {
-    rmSync(dir, { recursive: true, force: true });
-  }
-}
-
-/** Assert the VM prints exactly what the host's Node prints. */
-async function sameAsHost(src: string) {
-  const expected = host(src);
-  expect(expected.stderr).toBe("");
-  const r = await guest(src);
-  expect(r.stderr).toBe("");
-  expect(r.stdout).toBe(expected.stdout);
-  return r.stdout;
-}
+const guest = guestRunner(() => vm, "fs");
+const sameAsHost = (src: string) => sameAsHostWith(guest, src);
 
 // Prints an outcome: the value, or the error's Node properties. The cwd is shown as <cwd>.
 const SHOW = `

@@ -1389,45 +1389,58 @@ function checkRange(o) {
   }
 }
 
+// What ReadStream and WriteStream share: a path or descriptor (or FileHandle), flags, mode,
+// the start position, and opening on construction.
+function initFileStream(stream, path, o) {
+  if (o.fd != null && typeof o.fd === "object" && typeof o.fd.fd === "number") {
+    stream[kFs] = { handle: o.fd };
+    o.fd = o.fd.fd;
+  }
+  stream.path = o.fd != null ? undefined : toPath(path);
+  stream.fd = o.fd ?? null;
+  stream.flags = o.flags;
+  stream.mode = o.mode;
+  stream.start = o.start;
+  stream.pos = o.start;
+  stream.autoClose = o.autoClose;
+  if (stream.fd != null) validateFd(stream.fd);
+  else stringToFlags(stream.flags);
+}
+
+function fileStreamClass(Ctor, Base) {
+  Object.setPrototypeOf(Ctor.prototype, Base.prototype);
+  Object.setPrototypeOf(Ctor, Base);
+  Object.defineProperty(Ctor.prototype, "pending", {
+    get() {
+      return this.fd === null;
+    },
+    configurable: true,
+  });
+}
+
+function openStreamFd(stream) {
+  if (stream.fd === null) {
+    stream.fd = openSync(stream.path, stream.flags, stream.mode);
+    stream.emit("open", stream.fd);
+    stream.emit("ready");
+  }
+}
+
 export function ReadStream(path, options) {
   if (!(this instanceof ReadStream)) return new ReadStream(path, options);
   const o = streamOptions(options, { flags: "r", mode: 0o666, autoClose: true, emitClose: true, highWaterMark: 64 * 1024 });
   checkRange(o);
   Readable.call(this, { highWaterMark: o.highWaterMark, encoding: o.encoding ?? null, emitClose: o.emitClose, autoDestroy: o.autoClose, signal: o.signal });
-  if (o.fd != null && typeof o.fd === "object" && typeof o.fd.fd === "number") {
-    this[kFs] = { handle: o.fd };
-    o.fd = o.fd.fd;
-  }
-  this.path = o.fd != null ? undefined : toPath(path);
-  this.fd = o.fd ?? null;
-  this.flags = o.flags;
-  this.mode = o.mode;
-  this.start = o.start;
+  initFileStream(this, path, o);
   this.end = o.end ?? Infinity;
-  this.pos = o.start;
   this.bytesRead = 0;
-  this.autoClose = o.autoClose;
   this._streamFile = null;
-  if (this.fd != null) validateFd(this.fd);
-  else stringToFlags(this.flags);
 }
-Object.setPrototypeOf(ReadStream.prototype, Readable.prototype);
-Object.setPrototypeOf(ReadStream, Readable);
-
-Object.defineProperty(ReadStream.prototype, "pending", {
-  get() {
-    return this.fd === null;
-  },
-  configurable: true,
-});
+fileStreamClass(ReadStream, Readable);
 
 ReadStream.prototype._construct = function (cb) {
   try {
-    if (this.fd === null) {
-      this.fd = openSync(this.path, this.flags, this.mode);
-      this.emit("open", this.fd);
-      this.emit("ready");
-    }
+    openStreamFd(this);
     // Regular files are read synchronously at explicit positions; pipes and devices wait.
     let st = null;
     try {
@@ -1511,38 +1524,14 @@ export function WriteStream(path, options) {
   const o = streamOptions(options, { flags: "w", mode: 0o666, autoClose: true, emitClose: true, encoding: "utf8", flush: false });
   if (o.start !== undefined) validateInteger(o.start, "start", 0);
   Writable.call(this, { highWaterMark: o.highWaterMark, decodeStrings: true, defaultEncoding: o.encoding, emitClose: o.emitClose, autoDestroy: o.autoClose, signal: o.signal });
-  if (o.fd != null && typeof o.fd === "object" && typeof o.fd.fd === "number") {
-    this[kFs] = { handle: o.fd };
-    o.fd = o.fd.fd;
-  }
-  this.path = o.fd != null ? undefined : toPath(path);
-  this.fd = o.fd ?? null;
-  this.flags = o.flags;
-  this.mode = o.mode;
-  this.start = o.start;
-  this.pos = o.start;
+  initFileStream(this, path, o);
   this.bytesWritten = 0;
-  this.autoClose = o.autoClose;
-  if (this.fd != null) validateFd(this.fd);
-  else stringToFlags(this.flags);
 }
-Object.setPrototypeOf(WriteStream.prototype, Writable.prototype);
-Object.setPrototypeOf(WriteStream, Writable);
-
-Object.defineProperty(WriteStream.prototype, "pending", {
-  get() {
-    return this.fd === null;
-  },
-  configurable: true,
-});
+fileStreamClass(WriteStream, Writable);
 
 WriteStream.prototype._construct = function (cb) {
   try {
-    if (this.fd === null) {
-      this.fd = openSync(this.path, this.flags, this.mode);
-      this.emit("open", this.fd);
-      this.emit("ready");
-    }
+    openStreamFd(this);
     cb();
   } catch (e) {
     cb(e);
