@@ -169,7 +169,7 @@ pub async fn output_limit_hit(kernel: &Kernel, fds: &FdTable, proc: &Process, na
 }
 
 /// The descriptor number a `/dev/std*`, `/dev/fd/N` or `/proc/self/fd/N` path names.
-fn self_fd(p: &str) -> Option<i32> {
+pub fn self_fd(p: &str) -> Option<i32> {
     match p {
         "/dev/stdin" => Some(0),
         "/dev/stdout" => Some(1),

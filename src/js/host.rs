@@ -16,7 +16,7 @@ use serde_json::{json, Value};
 
 use super::ops::{Host, LocalFut, SysError, SysResult};
 use super::Shared;
-use crate::commands::{self, open_path, Env, OpenMode, SpawnSpec};
+use crate::commands::{self, open_path, self_fd, Env, OpenMode, SpawnSpec};
 use crate::error::Error;
 use crate::kernel::errno::Errno;
 use crate::kernel::process::{pipe, FdTable, FileObj, OpenFile, Process, Signal};
@@ -171,19 +171,6 @@ fn parse_flags(v: &Value) -> SysResult<(bool, bool, bool, bool, bool, bool)> {
             )))
         }
     })
-}
-
-/// The descriptor a `/dev/stdin`-like path names (the kernel resolves these per process).
-fn self_fd(p: &str) -> Option<i32> {
-    match p {
-        "/dev/stdin" => Some(0),
-        "/dev/stdout" => Some(1),
-        "/dev/stderr" => Some(2),
-        _ => p
-            .strip_prefix("/dev/fd/")
-            .or_else(|| p.strip_prefix("/proc/self/fd/"))
-            .and_then(|n| n.parse().ok()),
-    }
 }
 
 impl KernelHost {
@@ -921,11 +908,15 @@ impl KernelHost {
                 self.vfs(vfs.remove(cred, &p, recursive))?;
                 Ok(Value::Null)
             }
-            "rename" => {
+            "rename" | "link" => {
                 let from = self.path_arg(&a, "from")?;
                 let to = self.path_arg(&a, "to")?;
-                self.block(vfs.rename(cred, &from, &to))?
-                    .map_err(|e| two_paths(e, "rename", &from, &to))?;
+                let (r, syscall) = if name == "rename" {
+                    (self.block(vfs.rename(cred, &from, &to))?, "rename")
+                } else {
+                    (self.block(vfs.link(cred, &from, &to))?, "link")
+                };
+                r.map_err(|e| two_paths(e, syscall, &from, &to))?;
                 Ok(Value::Null)
             }
             "copyfile" => {
@@ -979,13 +970,6 @@ impl KernelHost {
                     }
                 }
                 self.vfs(vfs.symlink(cred, target, &p))?;
-                Ok(Value::Null)
-            }
-            "link" => {
-                let from = self.path_arg(&a, "from")?;
-                let to = self.path_arg(&a, "to")?;
-                self.block(vfs.link(cred, &from, &to))?
-                    .map_err(|e| two_paths(e, "link", &from, &to))?;
                 Ok(Value::Null)
             }
             "fdpath" => {

@@ -18,8 +18,26 @@ function inContext(ctx, fn) {
   }
 }
 
-class Timeout {
+// ref/unref/hasRef: whether a pending timer keeps the process alive.
+class Refable {
+  ref() {
+    this._ref = true;
+    core.refTimer(this[kId]);
+    return this;
+  }
+  unref() {
+    this._ref = false;
+    core.unrefTimer(this[kId]);
+    return this;
+  }
+  hasRef() {
+    return this._ref;
+  }
+}
+
+class Timeout extends Refable {
   constructor(cb, ms, args, repeat) {
+    super();
     this._onTimeout = cb;
     this._idleTimeout = ms;
     this._args = args;
@@ -37,19 +55,6 @@ class Timeout {
       inContext(this._context, () => this._onTimeout.apply(this, this._args));
     });
     if (!this._ref) core.unrefTimer(this[kId]);
-  }
-  ref() {
-    this._ref = true;
-    core.refTimer(this[kId]);
-    return this;
-  }
-  unref() {
-    this._ref = false;
-    core.unrefTimer(this[kId]);
-    return this;
-  }
-  hasRef() {
-    return this._ref;
   }
   refresh() {
     if (!this._destroyed) {
@@ -102,8 +107,9 @@ export function clearTimeout(t) {
 
 export const clearInterval = clearTimeout;
 
-class Immediate {
+class Immediate extends Refable {
   constructor(cb, args) {
+    super();
     this._onImmediate = cb;
     this._args = args;
     this._ref = true;
@@ -112,19 +118,6 @@ class Immediate {
     this[kId] = core.queueUserTimer(core.getTimerDepth() + 1, false, 0, () => {
       if (!this._cleared) inContext(ctx, () => cb.apply(this, args));
     });
-  }
-  ref() {
-    this._ref = true;
-    core.refTimer(this[kId]);
-    return this;
-  }
-  unref() {
-    this._ref = false;
-    core.unrefTimer(this[kId]);
-    return this;
-  }
-  hasRef() {
-    return this._ref;
   }
 }
 
