@@ -402,7 +402,7 @@ async fn run(ctx: Ctx) -> i32 {
         .stack_size(8 << 20)
         .spawn(move || {
             let host = KernelHost::new(kernel, proc, env, fds, inv, sidecar, host_shared);
-            let _ = tx.send(thread_main(host));
+            thread_main(host, tx);
         });
     if spawned.is_err() {
         if let Some(f) = err_fd {
@@ -433,16 +433,25 @@ async fn run(ctx: Ctx) -> i32 {
 }
 
 /// The guest's thread: its own event loop, its isolate, until the program ends.
-fn thread_main(host: KernelHost) -> i32 {
+fn thread_main(host: KernelHost, exit: tokio::sync::oneshot::Sender<i32>) {
     let rt = match tokio::runtime::Builder::new_current_thread()
         .enable_time()
         .build()
     {
         Ok(rt) => rt,
-        Err(_) => return 1,
+        Err(_) => {
+            let _ = exit.send(1);
+            return;
+        }
     };
     let host = Rc::new(host);
-    rt.block_on(run_js(host))
+    rt.block_on(async {
+        let mut js = new_runtime(&host);
+        let code = run_js(&host, &mut js).await;
+        // The exit is reported before the isolate is torn down: no guest code runs any more, and
+        // the waiter need not wait for V8 to unmap the heap.
+        let _ = exit.send(code);
+    });
 }
 
 fn write_err(host: &KernelHost, msg: &str) {
@@ -450,7 +459,8 @@ fn write_err(host: &KernelHost, msg: &str) {
     let _ = host.write(2, msg.as_bytes(), None);
 }
 
-async fn run_js(host: Rc<KernelHost>) -> i32 {
+/// A guest isolate from the snapshot, bounded by the VM's limits, serving ops from `host`.
+fn new_runtime(host: &Rc<KernelHost>) -> JsRuntime {
     let shared = host.shared.clone();
     let mem = host.kernel.limits().memory_mb as usize * 1024 * 1024;
     let budget = Arc::new(Budget {
@@ -471,9 +481,6 @@ async fn run_js(host: Rc<KernelHost>) -> i32 {
         ..Default::default()
     });
     let _ = shared.isolate.set(js.v8_isolate().thread_safe_handle());
-    if shared.killed.load(Ordering::SeqCst) {
-        return 137;
-    }
     {
         let shared = shared.clone();
         js.add_near_heap_limit_callback(move |current, _initial| {
@@ -485,9 +492,17 @@ async fn run_js(host: Rc<KernelHost>) -> i32 {
     js.op_state()
         .borrow_mut()
         .put::<ops::HostRef>(host.clone() as ops::HostRef);
+    js
+}
 
+/// Run the guest's program in `js` to its end; its exit code.
+async fn run_js(host: &Rc<KernelHost>, js: &mut JsRuntime) -> i32 {
+    let shared = host.shared.clone();
+    if shared.killed.load(Ordering::SeqCst) {
+        return 137;
+    }
     let result = {
-        let fut = run_program(&mut js, &host);
+        let fut = run_program(js, host);
         tokio::pin!(fut);
         Metered {
             inner: fut.as_mut(),
@@ -507,7 +522,7 @@ async fn run_js(host: Rc<KernelHost>) -> i32 {
                 limits.cpu_time_ms.unwrap_or(0)
             ),
         };
-        write_err(&host, &msg);
+        write_err(host, &msg);
         return 137;
     }
     if let Some(code) = shared.exit_code() {
@@ -519,9 +534,9 @@ async fn run_js(host: Rc<KernelHost>) -> i32 {
     match result {
         Ok(code) => code,
         Err(e) => {
-            write_err(&host, &format!("{e}\n\nNode.js {NODE_VERSION}\n"));
+            write_err(host, &format!("{e}\n\nNode.js {NODE_VERSION}\n"));
             // `process.on('exit')` still runs, with code 1.
-            let code = exit_hooks(&mut js, 1);
+            let code = exit_hooks(js, 1);
             shared.exit_code().or(code).unwrap_or(1)
         }
     }
