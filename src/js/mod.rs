@@ -286,11 +286,13 @@ fn allocator(budget: Arc<Budget>) -> v8::SharedRef<v8::Allocator> {
 ///
 /// Memory protection keys are off: V8 13 guards its code-pointer tables with PKU, whose write
 /// permission is per thread, and guest isolates are created on threads V8 did not initialise on
-/// (with PKU on, the second such isolate faults in `WasmCodePointerTable`).
+/// (with PKU on, the second such isolate faults in `WasmCodePointerTable`). The snapshot's
+/// checksum is not verified on every isolate: it is compiled into this binary, not read from
+/// anywhere a guest could touch, and verifying it costs each `node` start a pass over it.
 fn init_v8() {
     static ONCE: std::sync::Once = std::sync::Once::new();
     ONCE.call_once(|| {
-        v8::V8::set_flags_from_string("--no-memory-protection-keys");
+        v8::V8::set_flags_from_string("--no-memory-protection-keys --no-verify-snapshot-checksum");
     });
 }
 
