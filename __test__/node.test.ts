@@ -310,3 +310,20 @@ describe("uncaught errors", () => {
     expect(r).toMatchObject({ exitCode: 0, stdout: "rejected 42\n" });
   });
 });
+
+describe("event loop order", () => {
+  it("runs process.nextTick callbacks before promise callbacks, as Node does", async () => {
+    const script = `
+      const log = [];
+      Promise.resolve().then(() => log.push("micro1"));
+      process.nextTick(() => { log.push("tick1"); Promise.resolve().then(() => log.push("micro2")); process.nextTick(() => log.push("tick3")); });
+      process.nextTick(() => log.push("tick2"));
+      setTimeout(() => {
+        Promise.resolve().then(() => log.push("t-micro"));
+        process.nextTick(() => log.push("t-tick"));
+      }, 1);
+      setTimeout(() => console.log(log.join(" ")), 20);`;
+    const r = await vm.exec(`node -e '${script}'`);
+    expect(r.stdout).toBe("tick1 tick2 tick3 micro1 micro2 t-tick t-micro\n");
+  });
+});

@@ -4,7 +4,7 @@
 
 import "./internal/early.js";
 import { core, sys, readSync } from "./internal/sys.js";
-import { process, init as initProcess, emitExit, setUncaught } from "./internal/process.js";
+import { process, init as initProcess, emitExit, setUncaught, drainTicks } from "./internal/process.js";
 import { makeWriteStream, makeReadStream } from "./internal/stdio.js";
 import * as timers from "./internal/timers.js";
 import { makeConsole } from "./internal/console.js";
@@ -98,12 +98,14 @@ const agentos = {
     if (process.env.NODE_CHANNEL_FD) loadBuiltin("child_process")._forkChild(Number(process.env.NODE_CHANNEL_FD));
     if (boot.eval != null) {
       if (boot.module) return "eval:module";
-      const result = evalScript(boot.eval, boot.print ? "[eval]" : "[eval]");
+      const result = evalScript(boot.eval, "[eval]");
       if (boot.print) console.log(result);
+      drainTicks();
       return undefined;
     }
     if (boot.script == null) {
       evalScript(readStdinSync(), "[stdin]");
+      drainTicks();
       return undefined;
     }
     const cwd = process.cwd();
@@ -112,6 +114,8 @@ const agentos = {
     process.argv[1] = r.file;
     if (r.format === "module") return "file://" + encodeURI(r.file);
     runMainCjs(r.file);
+    // Ticks the main script queued run before its promise callbacks, as in Node.
+    drainTicks();
     return undefined;
   },
   beforeExit() {

@@ -16,28 +16,37 @@ export function setUncaught(f) {
 }
 
 function runNextTicks() {
-  // Drain process.nextTick callbacks, with microtasks after each (Node's order).
-  while (nextTickQueue.length) {
-    const [fn, args, ctx] = nextTickQueue.shift();
-    // A tick runs in the async context it was queued in (AsyncLocalStorage).
-    const prev = core.getAsyncContext();
-    core.setAsyncContext(ctx);
-    try {
-      fn(...args);
-    } catch (e) {
-      if (!uncaught(e)) {
-        nextTickQueue.length = 0;
-        core.setHasTickScheduled(false);
-        tickScheduled = false;
-        throw e;
+  // Node's order: every queued tick, then the microtasks they queued, and again while ticks
+  // keep being queued.
+  do {
+    while (nextTickQueue.length) {
+      const [fn, args, ctx] = nextTickQueue.shift();
+      // A tick runs in the async context it was queued in (AsyncLocalStorage).
+      const prev = core.getAsyncContext();
+      core.setAsyncContext(ctx);
+      try {
+        fn(...args);
+      } catch (e) {
+        if (!uncaught(e)) {
+          nextTickQueue.length = 0;
+          core.setHasTickScheduled(false);
+          tickScheduled = false;
+          throw e;
+        }
+      } finally {
+        core.setAsyncContext(prev);
       }
-    } finally {
-      core.setAsyncContext(prev);
     }
     core.runMicrotasks();
-  }
+  } while (nextTickQueue.length);
   core.setHasTickScheduled(false);
   tickScheduled = false;
+}
+
+/// Run pending ticks now: after the main script and after each timer callback, as Node does
+/// (deno_core would run the promise microtasks first).
+export function drainTicks() {
+  if (nextTickQueue.length) runNextTicks();
 }
 
 function nextTick(fn, ...args) {

@@ -4,6 +4,7 @@
 // scheduled: V8 carries it across promise reactions by itself, but not across our timer queue.
 
 import { core } from "./sys.js";
+import { drainTicks } from "./process.js";
 import { AbortError, invalidArgType } from "./errors.js";
 
 const kId = Symbol("timerId");
@@ -11,11 +12,15 @@ const kId = Symbol("timerId");
 function inContext(ctx, fn) {
   const prev = core.getAsyncContext();
   core.setAsyncContext(ctx);
+  let r;
   try {
-    return fn();
+    r = fn();
   } finally {
     core.setAsyncContext(prev);
   }
+  // process.nextTick callbacks queued by a timer run before its promise callbacks, as in Node.
+  drainTicks();
+  return r;
 }
 
 // ref/unref/hasRef: whether a pending timer keeps the process alive.
