@@ -57,6 +57,19 @@ describe("command line", () => {
     expect(late.stderr).toContain("TypeError: later");
   });
 
+  it("reports an uncaught error as Node does: stack, own properties, version; exit handlers run", async () => {
+    const r = await vm.exec(`node -e 'process.on("exit", (c) => console.log("exit", c)); require("fs").readFileSync("nope")'`);
+    expect(r.exitCode).toBe(1);
+    expect(r.stdout).toBe("exit 1\n");
+    expect(r.stderr).toMatch(/^Error: ENOENT: no such file or directory, open 'nope'\n    at /);
+    expect(r.stderr).toContain("errno: -2,\n  code: 'ENOENT',\n  syscall: 'open',\n  path: 'nope'\n}\n\nNode.js v22.12.0\n");
+    expect(r.stderr).not.toContain("ext:");
+    const plain = await vm.exec(`node -e 'Promise.reject(42)'`);
+    expect(plain.exitCode).toBe(1);
+    expect(plain.stderr).toContain('The promise rejected with the reason "42".');
+    expect(plain.stderr).toContain("code: 'ERR_UNHANDLED_REJECTION'");
+  });
+
   it("runs exit and beforeExit handlers", async () => {
     const r = await vm.exec(
       `node -e 'let n = 0; process.on("beforeExit", () => { if (n++ < 2) setTimeout(() => console.log("tick", n), 1) }); process.on("exit", (c) => console.log("exit", c))'`,

@@ -3,7 +3,8 @@
 // Per-process state (argv, env, stdio) is filled in by `__agentos.main()` when a process starts.
 
 import "./internal/early.js";
-import { core, sys, readSync } from "./internal/sys.js";
+import { core, sys, readSync, writeSync } from "./internal/sys.js";
+import { inspect } from "node-inspect-extracted";
 import { process, init as initProcess, emitExit, setUncaught, drainTicks } from "./internal/process.js";
 import { makeWriteStream, makeReadStream } from "./internal/stdio.js";
 import * as timers from "./internal/timers.js";
@@ -57,8 +58,44 @@ function uncaught(err, origin = "uncaughtException") {
   }
   return false;
 }
+
+// The process dies of `err`: Node's report (the error as util.inspect shows it: stack, then its
+// own properties such as code/errno/syscall/path), then exit 1 with 'exit' handlers run.
+function fatal(err) {
+  let text;
+  try {
+    if (err !== null && typeof err === "object" && typeof err.stack === "string") {
+      // The runtime's own frames are not the guest's business (Node hides its internals too).
+      const stack = err.stack
+        .split("\n")
+        .filter((l) => !/^\s+at .*(ext:|\[agentos:)/.test(l))
+        .join("\n");
+      Object.defineProperty(err, "stack", { value: stack, configurable: true, writable: true, enumerable: false });
+    }
+    text = inspect(err);
+  } catch {
+    text = String(err);
+  }
+  try {
+    writeSync(2, core.encode(`${text}\n\nNode.js ${process.version}\n`));
+  } catch {}
+  process.exit(1);
+}
+
+function unhandledRejectionError(reason) {
+  if (reason instanceof Error) return reason;
+  const e = new Error(
+    "This error originated either by throwing inside of an async function without a catch block, " +
+      `or by rejecting a promise which was not handled with .catch(). The promise rejected with the reason "${inspect(reason)}".`,
+  );
+  e.name = "UnhandledPromiseRejection";
+  e.code = "ERR_UNHANDLED_REJECTION";
+  e.stack = `[${e.name}: ${e.message}]`;
+  return e;
+}
+
 core.setReportExceptionCallback((err) => {
-  if (!uncaught(err)) core.reportUnhandledException(err);
+  if (!uncaught(err)) fatal(err);
 });
 setUncaught(uncaught);
 
@@ -67,7 +104,8 @@ core.setUnhandledPromiseRejectionHandler((promise, reason) => {
     process.emit("unhandledRejection", reason, promise);
     return true;
   }
-  return uncaught(reason, "unhandledRejection");
+  if (!uncaught(reason, "unhandledRejection")) fatal(unhandledRejectionError(reason));
+  return true;
 });
 
 function readStdinSync() {
@@ -96,27 +134,33 @@ const agentos = {
     // A child started by fork() talks to its parent over the channel Node names in the
     // environment, opened before the main script as Node's bootstrap does.
     if (process.env.NODE_CHANNEL_FD) loadBuiltin("child_process")._forkChild(Number(process.env.NODE_CHANNEL_FD));
-    if (boot.eval != null) {
-      if (boot.module) return "eval:module";
-      const result = evalScript(boot.eval, "[eval]");
-      if (boot.print) console.log(result);
+    try {
+      if (boot.eval != null) {
+        if (boot.module) return "eval:module";
+        const result = evalScript(boot.eval, "[eval]");
+        if (boot.print) console.log(result);
+        drainTicks();
+        return undefined;
+      }
+      if (boot.script == null) {
+        evalScript(readStdinSync(), "[stdin]");
+        drainTicks();
+        return undefined;
+      }
+      const cwd = process.cwd();
+      const abs = boot.script.startsWith("/") ? boot.script : cwd + "/" + boot.script;
+      const r = sys("resolve", { spec: abs, from: cwd, esm: false });
+      process.argv[1] = r.file;
+      if (r.format === "module") return "file://" + encodeURI(r.file);
+      runMainCjs(r.file);
+      // Ticks the main script queued run before its promise callbacks, as in Node.
       drainTicks();
       return undefined;
-    }
-    if (boot.script == null) {
-      evalScript(readStdinSync(), "[stdin]");
-      drainTicks();
+    } catch (e) {
+      // A throw from the main script: listeners get it, else the process dies of it.
+      if (!uncaught(e)) fatal(e);
       return undefined;
     }
-    const cwd = process.cwd();
-    const abs = boot.script.startsWith("/") ? boot.script : cwd + "/" + boot.script;
-    const r = sys("resolve", { spec: abs, from: cwd, esm: false });
-    process.argv[1] = r.file;
-    if (r.format === "module") return "file://" + encodeURI(r.file);
-    runMainCjs(r.file);
-    // Ticks the main script queued run before its promise callbacks, as in Node.
-    drainTicks();
-    return undefined;
   },
   beforeExit() {
     if (process.listenerCount("beforeExit") === 0) return false;
