@@ -340,3 +340,12 @@ describe("event loop order", () => {
     expect(r.stdout).toBe("tick1 tick2 tick3 micro1 micro2 t-tick t-micro\n");
   });
 });
+
+describe("require of ES modules", () => {
+  it("an ES module's error reaches require()'s caller and nothing else", async () => {
+    await vm.writeFile("/home/user/throws.mjs", "throw new TypeError('from esm')");
+    await vm.writeFile("/home/user/req.cjs", "try { require('./throws.mjs') } catch (e) { console.log('caught', e.name, e.message) }\nsetTimeout(() => console.log('alive'), 5);");
+    const r = await vm.exec("node req.cjs", { cwd: "/home/user" });
+    expect(r).toMatchObject({ exitCode: 0, stdout: "caught TypeError from esm\nalive\n", stderr: "" });
+  });
+});

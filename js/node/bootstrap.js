@@ -9,7 +9,7 @@ import { process, init as initProcess, emitExit, setUncaught, drainTicks } from 
 import { makeWriteStream, makeReadStream } from "./internal/stdio.js";
 import * as timers from "./internal/timers.js";
 import { makeConsole } from "./internal/console.js";
-import { Module, defineBuiltin, loadBuiltin, builtinNames, evalScript, runMainCjs, requireModule } from "./internal/module.js";
+import { Module, defineBuiltin, loadBuiltin, builtinNames, evalScript, runMainCjs, requireModule, isThrownToRequire } from "./internal/module.js";
 import { builtins } from "./builtins.js";
 import { Buffer } from "buffer";
 import * as web from "./web.js";
@@ -100,6 +100,8 @@ core.setReportExceptionCallback((err) => {
 setUncaught(uncaught);
 
 core.setUnhandledPromiseRejectionHandler((promise, reason) => {
+  // A module's evaluation error that require() already threw to its caller.
+  if (isThrownToRequire(reason)) return true;
   if (process.listenerCount("unhandledRejection") > 0) {
     process.emit("unhandledRejection", reason, promise);
     return true;

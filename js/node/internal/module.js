@@ -139,7 +139,24 @@ function importEsmSource(filename, source, parent, isMain) {
   }
 }
 
+/// Errors an ES module threw while `require()` evaluated it. They reach the caller synchronously;
+/// the module's evaluation promise that V8 also rejects is therefore not an unhandled rejection
+/// (bootstrap.js's handler asks `isThrownToRequire`). deno_core hands the caller a copy of the
+/// error, so the two are matched by name and message, each once.
+const thrownToRequire = new Map();
+const errorKey = (e) => `${e?.name}\u0000${e?.message}`;
+
+export function isThrownToRequire(reason) {
+  const k = errorKey(reason);
+  const n = thrownToRequire.get(k);
+  if (!n) return false;
+  if (n === 1) thrownToRequire.delete(k);
+  else thrownToRequire.set(k, n - 1);
+  return true;
+}
+
 function requireEsmError(e, filename, parent) {
+  if (e !== null && typeof e === "object") thrownToRequire.set(errorKey(e), (thrownToRequire.get(errorKey(e)) ?? 0) + 1);
   if (e && typeof e.message === "string" && /Top-level await is not allowed in synchronous evaluation/.test(e.message)) {
     const err = new Error(
       `require() cannot be used on an ESM graph with top-level await. Use import() instead. To see where the top-level await comes from, use --experimental-print-required-tla.\n  From ${parent?.filename ?? "[eval]"}\n  Requiring ${filename}`,
