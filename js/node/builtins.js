@@ -9,6 +9,10 @@
 /* global require */
 const def = (ns) => (ns && "default" in ns ? ns.default : ns);
 
+// The rest (networking placeholders, v8, diagnostics_channel, ...) live in unsupported.js, which
+// is loaded only when one of them is first required (it pulls in util and os).
+const more = (name) => () => def(require("./unsupported.js"))[name]();
+
 export const builtins = {
   path: () => def(require("./path.js")),
   "path/posix": () => def(require("./path.js")),
@@ -40,5 +44,26 @@ export const builtins = {
   zlib: () => def(require("./zlib.js")),
   console: () => def(require("./console.js")),
   vm: () => def(require("./vm.js")),
-  ...def(require("./unsupported.js")),
+  net: more("net"),
+  http: more("http"),
+  https: more("https"),
+  http2: more("http2"),
+  dns: more("dns"),
+  "dns/promises": more("dns/promises"),
+  tls: more("tls"),
+  dgram: more("dgram"),
+  cluster: more("cluster"),
+  inspector: more("inspector"),
+  "inspector/promises": more("inspector/promises"),
+  repl: more("repl"),
+  sqlite: more("sqlite"),
+  wasi: more("wasi"),
+  trace_events: more("trace_events"),
+  v8: more("v8"),
+  diagnostics_channel: more("diagnostics_channel"),
+  punycode: more("punycode"),
+  "stream/consumers": more("stream/consumers"),
+  domain: more("domain"),
+  constants: more("constants"),
+  sys: more("sys"),
 };

@@ -8,6 +8,7 @@ use std::cell::RefCell;
 use std::collections::HashMap;
 use std::future::Future;
 use std::sync::Arc;
+use std::task::{Context, Poll, Wake, Waker};
 use std::time::Instant;
 
 use base64::Engine as _;
@@ -173,6 +174,33 @@ fn parse_flags(v: &Value) -> SysResult<(bool, bool, bool, bool, bool, bool)> {
     })
 }
 
+/// Run `f` to completion on this thread, parking while it is pending.
+///
+/// Unlike `futures::executor::block_on` (which panics when nested) this may run inside another
+/// executor: resolving and loading modules also happens inside deno_core's own `block_on`, when
+/// `require()` loads an ES module graph synchronously (`op_import_sync`), and any system call may
+/// happen there.
+fn block_nested<F: Future>(f: F) -> F::Output {
+    struct Unpark(std::thread::Thread);
+    impl Wake for Unpark {
+        fn wake(self: Arc<Self>) {
+            self.0.unpark();
+        }
+        fn wake_by_ref(self: &Arc<Self>) {
+            self.0.unpark();
+        }
+    }
+    let waker = Waker::from(Arc::new(Unpark(std::thread::current())));
+    let mut cx = Context::from_waker(&waker);
+    let mut f = std::pin::pin!(f);
+    loop {
+        if let Poll::Ready(v) = f.as_mut().poll(&mut cx) {
+            return v;
+        }
+        std::thread::park();
+    }
+}
+
 impl KernelHost {
     /// A host for `proc`.
     pub fn new(
@@ -201,7 +229,7 @@ impl KernelHost {
     /// Run a kernel future to completion on this thread; a fatal signal interrupts it.
     pub(super) fn block<F: Future>(&self, f: F) -> SysResult<F::Output> {
         let proc = self.proc.clone();
-        futures::executor::block_on(async move {
+        block_nested(async move {
             tokio::select! {
                 biased;
                 r = f => Ok(r),
@@ -269,16 +297,21 @@ impl KernelHost {
         })
     }
 
+    /// The open file a `/dev/stdin`, `/dev/fd/N`-like path `p` names, if it names one
+    /// (`ENOENT` for a descriptor that is not open, reported on the path as `given`).
+    fn self_file(&self, p: &str, given: &str) -> SysResult<Option<Arc<OpenFile>>> {
+        let Some(n) = self_fd(p) else {
+            return Ok(None);
+        };
+        let f = self.fds.borrow().get(n).cloned();
+        f.map(Some)
+            .map_err(|_| sys_err(Error::errno(Errno::ENOENT, "open", given)))
+    }
+
     fn open(&self, args: &Value) -> SysResult<Value> {
         let p = self.path_arg(args, "path")?;
-        if let Some(n) = self_fd(&p) {
+        if let Some(f) = self.self_file(&p, &p)? {
             // A new descriptor on the same open file, as opening /dev/fd/N does on Linux.
-            let f = self
-                .fds
-                .borrow()
-                .get(n)
-                .cloned()
-                .map_err(|_| sys_err(Error::errno(Errno::ENOENT, "open", &p)))?;
             let fd = self
                 .fds
                 .borrow_mut()
@@ -1174,13 +1207,7 @@ impl Host for KernelHost {
 
     fn read_file(&self, given: &str) -> SysResult<Vec<u8>> {
         let p = self.abs(given)?;
-        if let Some(n) = self_fd(&p) {
-            let f = self
-                .fds
-                .borrow()
-                .get(n)
-                .cloned()
-                .map_err(|_| sys_err(Error::errno(Errno::ENOENT, "open", given)))?;
+        if let Some(f) = self.self_file(&p, given)? {
             let mut out = Vec::new();
             loop {
                 let b = self
@@ -1208,9 +1235,7 @@ impl Host for KernelHost {
     fn write_file(&self, given: &str, data: &[u8], flag: &str, mode: u32) -> SysResult<()> {
         let p = self.abs(given)?;
         if let Some(n) = self_fd(&p) {
-            if self.fds.borrow().get(n).is_err() {
-                return Err(sys_err(Error::errno(Errno::ENOENT, "open", given)));
-            }
+            self.self_file(&p, given)?;
             return self.write(n, data, None).map(|_| ());
         }
         let append = flag.starts_with('a');

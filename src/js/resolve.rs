@@ -6,8 +6,6 @@
 //! (`import`, `node`, `default`).
 
 use std::future::Future;
-use std::sync::Arc;
-use std::task::{Context, Poll, Wake, Waker};
 
 use serde_json::Value;
 
@@ -71,44 +69,11 @@ fn not_found(spec: &str, from: &str, esm: bool) -> SysError {
     }
 }
 
-/// Run `f` to completion on this thread, parking while it is pending.
-///
-/// Unlike `futures::executor::block_on` (which panics when nested) this may run inside another
-/// executor: resolving and loading modules also happens inside deno_core's own `block_on`, when
-/// `require()` loads an ES module graph synchronously (`op_import_sync`).
-fn block_nested<F: Future>(f: F) -> F::Output {
-    struct Unpark(std::thread::Thread);
-    impl Wake for Unpark {
-        fn wake(self: Arc<Self>) {
-            self.0.unpark();
-        }
-        fn wake_by_ref(self: &Arc<Self>) {
-            self.0.unpark();
-        }
-    }
-    let waker = Waker::from(Arc::new(Unpark(std::thread::current())));
-    let mut cx = Context::from_waker(&waker);
-    let mut f = std::pin::pin!(f);
-    loop {
-        if let Poll::Ready(v) = f.as_mut().poll(&mut cx) {
-            return v;
-        }
-        std::thread::park();
-    }
-}
-
 impl KernelHost {
     /// Wait for a filesystem operation of module resolution or loading (`None`: a fatal signal
     /// came first).
     fn vfs_wait<F: Future>(&self, f: F) -> Option<F::Output> {
-        let proc = self.proc.clone();
-        block_nested(async move {
-            tokio::select! {
-                biased;
-                r = f => Some(r),
-                _ = proc.fatal_signal() => None,
-            }
-        })
+        self.block(f).ok()
     }
 
     /// The content of module file `p` (for the ES module loader).
