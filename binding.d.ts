@@ -80,6 +80,21 @@ export declare class NativeVm {
   mount(path: string, fs: NativeFs, readOnly: boolean): void
   /** Unmount whatever is mounted at `path`. */
   unmount(path: string): void
+  /**
+   * Set the VM's network policy: `check` is `permissions.network` (without it, egress is
+   * denied), `options` the exempt loopback ports and credential-injection rules.
+   */
+  configureNetwork(options: NetworkOptions, check?: ((arg: NetworkRequest) => NetworkDecision) | undefined | null): void
+  /**
+   * Send an HTTP request to the server listening on `port` inside the VM (waiting briefly
+   * for one that is about to listen). Resolves with the response head; read the body with
+   * `fetchRead`.
+   */
+  fetch(port: number, request: FetchRequest): Promise<FetchResponse>
+  /** The next chunk of a fetched response's body; `null` at its end. */
+  fetchRead(body: number): Promise<Uint8Array | null>
+  /** Stop reading a fetched response's body. */
+  fetchCancel(body: number): void
   /** Tear the VM down. Idempotent. */
   dispose(): void
   /**
@@ -137,6 +152,16 @@ export interface DirStatEntry {
   stat: StatResult
 }
 
+/** A credential-injection rule (`egress` option). */
+export interface EgressRule {
+  /** Host name; `*.example.com` also matches subdomains. */
+  host: string
+  /** Only this port. */
+  port?: number
+  /** Headers to set on every HTTP request to the host. */
+  headers: Record<string, string>
+}
+
 /** `exec`'s result. */
 export interface ExecResult {
   /** Exit code. */
@@ -145,6 +170,30 @@ export interface ExecResult {
   stdout: string
   /** Standard error (UTF-8, lossy). */
   stderr: string
+}
+
+/** A request from the host to a server in the VM. */
+export interface FetchRequest {
+  /** Method. */
+  method: string
+  /** Path and query. */
+  target: string
+  /** Header pairs in order. */
+  headers: Array<Array<string>>
+  /** Body. */
+  body?: Uint8Array
+}
+
+/** The head of a response; the body is read with `fetchRead(body)`. */
+export interface FetchResponse {
+  /** Status code. */
+  status: number
+  /** Reason phrase. */
+  statusText: string
+  /** Header pairs in order. */
+  headers: Array<Array<string>>
+  /** Handle of the body stream. */
+  body: number
 }
 
 /** A process of the kernel's table. */
@@ -207,6 +256,32 @@ export interface NativeStartOptions {
   streamStdout?: boolean
   /** Deliver stderr events from the start. */
   streamStderr?: boolean
+}
+
+/** `permissions.network`'s answer (the facade normalises what the user's check returns). */
+export interface NetworkDecision {
+  /** Whether the operation may go ahead. */
+  allow: boolean
+  /** Why not. */
+  reason?: string
+}
+
+/** Network options of a VM. */
+export interface NetworkOptions {
+  /** Ports of the host's loopback guests may reach. */
+  loopbackExemptPorts?: Array<number>
+  /** Credential-injection rules. */
+  egress?: Array<EgressRule>
+}
+
+/** What `permissions.network` is called with. */
+export interface NetworkRequest {
+  /** `"connect"`, `"dns"` or `"listen"`. */
+  op: string
+  /** The name or address the guest used. */
+  hostname?: string
+  /** The port, for `connect` and `listen`. */
+  port?: number
 }
 
 /** One process event, as JS receives it. */

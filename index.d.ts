@@ -156,10 +156,19 @@ export interface AgentOsOptions {
     software?: unknown[];
     /** Filesystems to mount at boot. */
     mounts?: MountConfig[];
-    /** Permission policy. Not supported yet. */
-    permissions?: unknown;
-    /** Host loopback ports guests may reach. Not supported yet: only `[]` is accepted. */
+    /**
+     * Permission policy. Only the `network` scope is implemented yet (egress is denied without
+     * it); the other scopes are rejected with `ERR_AGENT_OS_INVALID_OPTIONS` until they are.
+     */
+    permissions?: Permissions;
+    /** Ports of the host's loopback guests may reach (exempt from the private-address rule). */
     loopbackExemptPorts?: number[];
+    /**
+     * Credential injection (ours): headers the host adds to guests' HTTP requests to matching
+     * hosts, so secrets never enter the VM. Applies to `http` and `https` (TLS is terminated on
+     * the host). Guest-sent headers of the same names are replaced.
+     */
+    egress?: EgressRule[];
     /** Appended to agents' system prompts. Not supported yet. */
     additionalInstructions?: string;
     /** Host directory whose `node_modules` software resolves from. Not supported yet. */
@@ -168,6 +177,46 @@ export interface AgentOsOptions {
     sidecar?: SidecarPlacement;
     /** Resource limits. */
     limits?: Limits;
+}
+/** A permission decision. */
+export interface PermissionDecision {
+    allow: boolean;
+    reason?: string;
+}
+/** What `permissions.network` is asked. */
+export interface NetworkAccessRequest {
+    op: "fetch" | "http" | "dns" | "listen" | "connect";
+    url?: string;
+    method?: string;
+    hostname?: string;
+    /** The port, for `connect` and `listen` (ours). */
+    port?: number;
+}
+/** Permission checks; each is synchronous and runs on the host's JS thread. */
+export interface Permissions {
+    /** Called for every connection out of the VM (`connect`), name resolution (`dns`) and guest listen (`listen`). */
+    network?: (request: NetworkAccessRequest) => PermissionDecision;
+    fs?: (request: {
+        op: string;
+        path: string;
+    }) => PermissionDecision;
+    childProcess?: (request: {
+        command: string;
+        args: string[];
+        cwd?: string;
+        env?: Record<string, string>;
+    }) => PermissionDecision;
+    env?: (request: {
+        op: "read" | "write";
+        key: string;
+        value?: string;
+    }) => PermissionDecision;
+}
+/** Headers the host adds to guests' HTTP requests to `host` (`*.example.com` matches subdomains). */
+export interface EgressRule {
+    host: string;
+    port?: number;
+    headers: Record<string, string>;
 }
 /** Options of `exec`. */
 export interface ExecOptions {
@@ -389,6 +438,12 @@ export declare class AgentOs {
     stopProcess(pid: number): void;
     /** Send SIGKILL to a process (and its process group). No effect once it exited. */
     killProcess(pid: number): void;
+    /**
+     * Send `request` over HTTP/1.1 to the server listening on `port` inside the VM and resolve
+     * with its `Response` (the body streams). Waits up to 2 s for a server that is about to
+     * listen; rejects with `ECONNREFUSED` when none does.
+     */
+    fetch(port: number, request: Request): Promise<Response>;
     /** Unmount the filesystem at `path`. Throws `EINVAL` if nothing is mounted there. */
     unmountFs(path: string): void;
 }

@@ -59,12 +59,10 @@ const SIGKILL = 9;
 function invalidOptions(message) {
     return new KernelError("ERR_AGENT_OS_INVALID_OPTIONS", message);
 }
-const SUPPORTED_OPTIONS = new Set(["mounts", "limits", "sidecar"]);
+const SUPPORTED_OPTIONS = new Set(["mounts", "limits", "sidecar", "permissions", "loopbackExemptPorts", "egress"]);
 /** Options of the reference API that this build does not implement yet. */
 const NOT_YET_SUPPORTED = new Set([
     "software",
-    "permissions",
-    "loopbackExemptPorts",
     "additionalInstructions",
     "moduleAccessCwd",
     "rootFilesystem",
@@ -72,7 +70,7 @@ const NOT_YET_SUPPORTED = new Set([
     "toolKits",
 ]);
 /** Options that are fine when they ask for nothing. */
-const EMPTY_IS_FINE = new Set(["software", "loopbackExemptPorts", "toolKits"]);
+const EMPTY_IS_FINE = new Set(["software", "toolKits"]);
 const LIMIT_KEYS = new Set([
     "memoryMb",
     "cpuTimeMs",
@@ -101,7 +99,47 @@ function validateOptions(options) {
         }
         throw invalidOptions(`unknown option \`${key}\` passed to AgentOs.create()`);
     }
-    const { limits, sidecar, mounts } = options;
+    const { limits, sidecar, mounts, permissions, loopbackExemptPorts, egress } = options;
+    if (permissions !== undefined) {
+        if (!isObject(permissions))
+            throw invalidOptions("option `permissions` must be an object");
+        for (const [key, value] of Object.entries(permissions)) {
+            if (value === undefined)
+                continue;
+            if (key === "network") {
+                if (typeof value !== "function")
+                    throw invalidOptions("permissions.network must be a function");
+            }
+            else if (key === "fs" || key === "childProcess" || key === "env") {
+                throw invalidOptions(`permissions.${key} is not supported yet by @rivet-dev/agentos-core`);
+            }
+            else {
+                throw invalidOptions(`unknown permission scope \`permissions.${key}\``);
+            }
+        }
+    }
+    if (loopbackExemptPorts !== undefined) {
+        if (!Array.isArray(loopbackExemptPorts) || !loopbackExemptPorts.every((p) => Number.isInteger(p) && p >= 1 && p <= 65535)) {
+            throw invalidOptions("option `loopbackExemptPorts` must be an array of port numbers (1-65535)");
+        }
+    }
+    if (egress !== undefined) {
+        if (!Array.isArray(egress))
+            throw invalidOptions("option `egress` must be an array of { host, headers } rules");
+        egress.forEach((r, i) => {
+            if (!isObject(r) || typeof r.host !== "string" || r.host === "" || !isObject(r.headers)) {
+                throw invalidOptions(`egress[${i}] must be { host: string, port?: number, headers: Record<string, string> }`);
+            }
+            if (r.port !== undefined && !(Number.isInteger(r.port) && r.port >= 1 && r.port <= 65535)) {
+                throw invalidOptions(`egress[${i}].port must be a port number`);
+            }
+            for (const [k, v] of Object.entries(r.headers)) {
+                if (!/^[!#$%&'*+.^_`|~0-9A-Za-z-]+$/.test(k) || typeof v !== "string" || /[\r\n\0]/.test(v)) {
+                    throw invalidOptions(`egress[${i}].headers: invalid header ${JSON.stringify(k)}`);
+                }
+            }
+        });
+    }
     if (limits !== undefined) {
         if (!isObject(limits))
             throw invalidOptions("option `limits` must be an object");
@@ -257,6 +295,29 @@ exports.InMemoryFileSystem = InMemoryFileSystem;
 function createInMemoryFileSystem() {
     return new InMemoryFileSystem();
 }
+/** The user's network check, made total: a throw, a promise or a malformed answer denies. */
+function networkCheck(check) {
+    return (r) => {
+        const request = { op: r.op };
+        if (r.hostname != null)
+            request.hostname = r.hostname;
+        if (r.port != null)
+            request.port = r.port;
+        try {
+            const d = check(request);
+            if (d && typeof d.then === "function") {
+                return { allow: false, reason: "permissions.network must return its decision synchronously" };
+            }
+            if (!isObject(d) || typeof d.allow !== "boolean") {
+                return { allow: false, reason: "permissions.network returned no { allow } decision" };
+            }
+            return { allow: d.allow, reason: d.reason == null ? undefined : String(d.reason) };
+        }
+        catch (err) {
+            return { allow: false, reason: `permissions.network threw: ${err instanceof Error ? err.message : String(err)}` };
+        }
+    };
+}
 function spawnedInfo(p) {
     return { pid: p.pid, command: p.command, args: p.args, running: p.running, exitCode: p.exitCode ?? null };
 }
@@ -298,6 +359,13 @@ class AgentOs {
         const vm = callSync(() => binding_js_1.NativeVm.create(options?.limits));
         const os = new AgentOs(vm);
         try {
+            const network = options?.permissions?.network;
+            if (network || options?.loopbackExemptPorts?.length || options?.egress?.length) {
+                callSync(() => vm.configureNetwork({
+                    loopbackExemptPorts: options?.loopbackExemptPorts,
+                    egress: options?.egress?.map((r) => ({ host: r.host, port: r.port, headers: { ...r.headers } })),
+                }, network ? networkCheck(network) : undefined));
+            }
             for (const m of options?.mounts ?? []) {
                 const driver = "driver" in m ? m.driver : new InMemoryFileSystem();
                 callSync(() => vm.mount(m.path, driver.native, m.readOnly ?? false));
@@ -548,6 +616,54 @@ class AgentOs {
     /** Send SIGKILL to a process (and its process group). No effect once it exited. */
     killProcess(pid) {
         callSync(() => this.#vm.signal(pid, SIGKILL));
+    }
+    /**
+     * Send `request` over HTTP/1.1 to the server listening on `port` inside the VM and resolve
+     * with its `Response` (the body streams). Waits up to 2 s for a server that is about to
+     * listen; rejects with `ECONNREFUSED` when none does.
+     */
+    async fetch(port, request) {
+        const url = new URL(request.url);
+        const headers = [];
+        let hasHost = false;
+        request.headers.forEach((value, name) => {
+            if (name === "host")
+                hasHost = true;
+            headers.push([name, value]);
+        });
+        if (!hasHost)
+            headers.unshift(["host", url.host || `localhost:${port}`]);
+        const body = request.body === null ? undefined : new Uint8Array(await request.arrayBuffer());
+        const vm = this.#vm;
+        const head = await call(vm.fetch(port, { method: request.method, target: `${url.pathname}${url.search}`, headers, body }));
+        const nullBody = request.method === "HEAD" || head.status === 204 || head.status === 205 || head.status === 304;
+        const stream = nullBody
+            ? null
+            : new ReadableStream({
+                async pull(controller) {
+                    const chunk = await call(vm.fetchRead(head.body));
+                    if (chunk === null)
+                        controller.close();
+                    else
+                        controller.enqueue(chunk);
+                },
+                cancel() {
+                    vm.fetchCancel(head.body);
+                },
+            });
+        if (nullBody)
+            vm.fetchCancel(head.body);
+        const responseHeaders = new Headers();
+        for (const [name, value] of head.headers) {
+            try {
+                responseHeaders.append(name, value);
+            }
+            catch {
+                // A header the web Headers class refuses is left out, as fetch() does.
+            }
+        }
+        const status = head.status >= 200 && head.status <= 599 ? head.status : 502;
+        return new Response(stream, { status, statusText: head.statusText, headers: responseHeaders });
     }
     /** Unmount the filesystem at `path`. Throws `EINVAL` if nothing is mounted there. */
     unmountFs(path) {

@@ -12,6 +12,8 @@ import {
   createNativeMemoryFs,
   type KernelProcessInfo,
   type LimitsOptions,
+  type NetworkDecision,
+  type NetworkRequest,
   type NativeStartOptions,
   type ProcessEvent,
 } from "./binding.js";
@@ -177,10 +179,19 @@ export interface AgentOsOptions {
   software?: unknown[];
   /** Filesystems to mount at boot. */
   mounts?: MountConfig[];
-  /** Permission policy. Not supported yet. */
-  permissions?: unknown;
-  /** Host loopback ports guests may reach. Not supported yet: only `[]` is accepted. */
+  /**
+   * Permission policy. Only the `network` scope is implemented yet (egress is denied without
+   * it); the other scopes are rejected with `ERR_AGENT_OS_INVALID_OPTIONS` until they are.
+   */
+  permissions?: Permissions;
+  /** Ports of the host's loopback guests may reach (exempt from the private-address rule). */
   loopbackExemptPorts?: number[];
+  /**
+   * Credential injection (ours): headers the host adds to guests' HTTP requests to matching
+   * hosts, so secrets never enter the VM. Applies to `http` and `https` (TLS is terminated on
+   * the host). Guest-sent headers of the same names are replaced.
+   */
+  egress?: EgressRule[];
   /** Appended to agents' system prompts. Not supported yet. */
   additionalInstructions?: string;
   /** Host directory whose `node_modules` software resolves from. Not supported yet. */
@@ -189,6 +200,38 @@ export interface AgentOsOptions {
   sidecar?: SidecarPlacement;
   /** Resource limits. */
   limits?: Limits;
+}
+
+/** A permission decision. */
+export interface PermissionDecision {
+  allow: boolean;
+  reason?: string;
+}
+
+/** What `permissions.network` is asked. */
+export interface NetworkAccessRequest {
+  op: "fetch" | "http" | "dns" | "listen" | "connect";
+  url?: string;
+  method?: string;
+  hostname?: string;
+  /** The port, for `connect` and `listen` (ours). */
+  port?: number;
+}
+
+/** Permission checks; each is synchronous and runs on the host's JS thread. */
+export interface Permissions {
+  /** Called for every connection out of the VM (`connect`), name resolution (`dns`) and guest listen (`listen`). */
+  network?: (request: NetworkAccessRequest) => PermissionDecision;
+  fs?: (request: { op: string; path: string }) => PermissionDecision;
+  childProcess?: (request: { command: string; args: string[]; cwd?: string; env?: Record<string, string> }) => PermissionDecision;
+  env?: (request: { op: "read" | "write"; key: string; value?: string }) => PermissionDecision;
+}
+
+/** Headers the host adds to guests' HTTP requests to `host` (`*.example.com` matches subdomains). */
+export interface EgressRule {
+  host: string;
+  port?: number;
+  headers: Record<string, string>;
 }
 
 /** Options of `exec`. */
@@ -309,12 +352,10 @@ function invalidOptions(message: string): KernelError {
   return new KernelError("ERR_AGENT_OS_INVALID_OPTIONS", message);
 }
 
-const SUPPORTED_OPTIONS = new Set(["mounts", "limits", "sidecar"]);
+const SUPPORTED_OPTIONS = new Set(["mounts", "limits", "sidecar", "permissions", "loopbackExemptPorts", "egress"]);
 /** Options of the reference API that this build does not implement yet. */
 const NOT_YET_SUPPORTED = new Set([
   "software",
-  "permissions",
-  "loopbackExemptPorts",
   "additionalInstructions",
   "moduleAccessCwd",
   "rootFilesystem",
@@ -322,7 +363,7 @@ const NOT_YET_SUPPORTED = new Set([
   "toolKits",
 ]);
 /** Options that are fine when they ask for nothing. */
-const EMPTY_IS_FINE = new Set(["software", "loopbackExemptPorts", "toolKits"]);
+const EMPTY_IS_FINE = new Set(["software", "toolKits"]);
 const LIMIT_KEYS = new Set([
   "memoryMb",
   "cpuTimeMs",
@@ -349,7 +390,41 @@ function validateOptions(options: unknown): void {
     }
     throw invalidOptions(`unknown option \`${key}\` passed to AgentOs.create()`);
   }
-  const { limits, sidecar, mounts } = options;
+  const { limits, sidecar, mounts, permissions, loopbackExemptPorts, egress } = options;
+  if (permissions !== undefined) {
+    if (!isObject(permissions)) throw invalidOptions("option `permissions` must be an object");
+    for (const [key, value] of Object.entries(permissions)) {
+      if (value === undefined) continue;
+      if (key === "network") {
+        if (typeof value !== "function") throw invalidOptions("permissions.network must be a function");
+      } else if (key === "fs" || key === "childProcess" || key === "env") {
+        throw invalidOptions(`permissions.${key} is not supported yet by @rivet-dev/agentos-core`);
+      } else {
+        throw invalidOptions(`unknown permission scope \`permissions.${key}\``);
+      }
+    }
+  }
+  if (loopbackExemptPorts !== undefined) {
+    if (!Array.isArray(loopbackExemptPorts) || !loopbackExemptPorts.every((p) => Number.isInteger(p) && p >= 1 && p <= 65535)) {
+      throw invalidOptions("option `loopbackExemptPorts` must be an array of port numbers (1-65535)");
+    }
+  }
+  if (egress !== undefined) {
+    if (!Array.isArray(egress)) throw invalidOptions("option `egress` must be an array of { host, headers } rules");
+    egress.forEach((r, i) => {
+      if (!isObject(r) || typeof r.host !== "string" || r.host === "" || !isObject(r.headers)) {
+        throw invalidOptions(`egress[${i}] must be { host: string, port?: number, headers: Record<string, string> }`);
+      }
+      if (r.port !== undefined && !(Number.isInteger(r.port) && (r.port as number) >= 1 && (r.port as number) <= 65535)) {
+        throw invalidOptions(`egress[${i}].port must be a port number`);
+      }
+      for (const [k, v] of Object.entries(r.headers)) {
+        if (!/^[!#$%&'*+.^_`|~0-9A-Za-z-]+$/.test(k) || typeof v !== "string" || /[\r\n\0]/.test(v)) {
+          throw invalidOptions(`egress[${i}].headers: invalid header ${JSON.stringify(k)}`);
+        }
+      }
+    });
+  }
   if (limits !== undefined) {
     if (!isObject(limits)) throw invalidOptions("option `limits` must be an object");
     for (const [key, value] of Object.entries(limits)) {
@@ -513,6 +588,27 @@ export declare class AgentOsSidecar {
   dispose(): Promise<void>;
 }
 
+/** The user's network check, made total: a throw, a promise or a malformed answer denies. */
+function networkCheck(check: NonNullable<Permissions["network"]>): (r: NetworkRequest) => NetworkDecision {
+  return (r) => {
+    const request: NetworkAccessRequest = { op: r.op as NetworkAccessRequest["op"] };
+    if (r.hostname != null) request.hostname = r.hostname;
+    if (r.port != null) request.port = r.port;
+    try {
+      const d = check(request) as unknown;
+      if (d && typeof (d as { then?: unknown }).then === "function") {
+        return { allow: false, reason: "permissions.network must return its decision synchronously" };
+      }
+      if (!isObject(d) || typeof d.allow !== "boolean") {
+        return { allow: false, reason: "permissions.network returned no { allow } decision" };
+      }
+      return { allow: d.allow, reason: d.reason == null ? undefined : String(d.reason) };
+    } catch (err) {
+      return { allow: false, reason: `permissions.network threw: ${err instanceof Error ? err.message : String(err)}` };
+    }
+  };
+}
+
 function spawnedInfo(p: { pid: number; command: string; args: string[]; running: boolean; exitCode?: number | null }): SpawnedProcessInfo {
   return { pid: p.pid, command: p.command, args: p.args, running: p.running, exitCode: p.exitCode ?? null };
 }
@@ -558,6 +654,18 @@ export class AgentOs {
     const vm = callSync(() => NativeVm.create(options?.limits as LimitsOptions | undefined));
     const os = new AgentOs(vm);
     try {
+      const network = options?.permissions?.network;
+      if (network || options?.loopbackExemptPorts?.length || options?.egress?.length) {
+        callSync(() =>
+          vm.configureNetwork(
+            {
+              loopbackExemptPorts: options?.loopbackExemptPorts,
+              egress: options?.egress?.map((r) => ({ host: r.host, port: r.port, headers: { ...r.headers } })),
+            },
+            network ? networkCheck(network) : undefined,
+          ),
+        );
+      }
       for (const m of options?.mounts ?? []) {
         const driver = "driver" in m ? (m.driver as InMemoryFileSystem) : new InMemoryFileSystem();
         callSync(() => vm.mount(m.path, driver.native, m.readOnly ?? false));
@@ -829,6 +937,49 @@ export class AgentOs {
   /** Send SIGKILL to a process (and its process group). No effect once it exited. */
   killProcess(pid: number): void {
     callSync(() => this.#vm.signal(pid, SIGKILL));
+  }
+
+  /**
+   * Send `request` over HTTP/1.1 to the server listening on `port` inside the VM and resolve
+   * with its `Response` (the body streams). Waits up to 2 s for a server that is about to
+   * listen; rejects with `ECONNREFUSED` when none does.
+   */
+  async fetch(port: number, request: Request): Promise<Response> {
+    const url = new URL(request.url);
+    const headers: string[][] = [];
+    let hasHost = false;
+    request.headers.forEach((value, name) => {
+      if (name === "host") hasHost = true;
+      headers.push([name, value]);
+    });
+    if (!hasHost) headers.unshift(["host", url.host || `localhost:${port}`]);
+    const body = request.body === null ? undefined : new Uint8Array(await request.arrayBuffer());
+    const vm = this.#vm;
+    const head = await call(vm.fetch(port, { method: request.method, target: `${url.pathname}${url.search}`, headers, body }));
+    const nullBody = request.method === "HEAD" || head.status === 204 || head.status === 205 || head.status === 304;
+    const stream = nullBody
+      ? null
+      : new ReadableStream<Uint8Array>({
+          async pull(controller) {
+            const chunk = await call(vm.fetchRead(head.body));
+            if (chunk === null) controller.close();
+            else controller.enqueue(chunk);
+          },
+          cancel() {
+            vm.fetchCancel(head.body);
+          },
+        });
+    if (nullBody) vm.fetchCancel(head.body);
+    const responseHeaders = new Headers();
+    for (const [name, value] of head.headers) {
+      try {
+        responseHeaders.append(name, value);
+      } catch {
+        // A header the web Headers class refuses is left out, as fetch() does.
+      }
+    }
+    const status = head.status >= 200 && head.status <= 599 ? head.status : 502;
+    return new Response(stream, { status, statusText: head.statusText, headers: responseHeaders });
   }
 
   /** Unmount the filesystem at `path`. Throws `EINVAL` if nothing is mounted there. */

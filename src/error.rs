@@ -96,6 +96,18 @@ impl Error {
         }
     }
 
+    /// A network error worded as Node words it (`connect ECONNREFUSED 127.0.0.1:3000`): the
+    /// message is kept as given.
+    pub fn net(errno: Errno, syscall: &'static str, message: impl Into<String>) -> Self {
+        Error {
+            kind: ErrorKind::Errno(errno),
+            message: message.into(),
+            syscall: Some(syscall),
+            path: None,
+            dest: None,
+        }
+    }
+
     /// An API error; its message is prefixed with the code, as kernel errors' are.
     pub fn api(code: ApiCode, message: impl fmt::Display) -> Self {
         Error {

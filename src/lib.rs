@@ -12,6 +12,7 @@ pub mod error;
 #[cfg(feature = "js")]
 pub mod js;
 pub mod kernel;
+pub mod net;
 pub mod shell;
 pub mod sidecar;
 pub mod vm;

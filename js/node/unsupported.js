@@ -36,39 +36,6 @@ function stubs(mod, names, why) {
 const METHODS = ["ACL","BIND","CHECKOUT","CONNECT","COPY","DELETE","GET","HEAD","LINK","LOCK","M-SEARCH","MERGE","MKACTIVITY","MKCALENDAR","MKCOL","MOVE","NOTIFY","OPTIONS","PATCH","POST","PROPFIND","PROPPATCH","PURGE","PUT","QUERY","REBIND","REPORT","SEARCH","SOURCE","SUBSCRIBE","TRACE","UNBIND","UNLINK","UNLOCK","UNSUBSCRIBE"];
 const STATUS_CODES = {"100":"Continue","101":"Switching Protocols","102":"Processing","103":"Early Hints","200":"OK","201":"Created","202":"Accepted","203":"Non-Authoritative Information","204":"No Content","205":"Reset Content","206":"Partial Content","207":"Multi-Status","208":"Already Reported","226":"IM Used","300":"Multiple Choices","301":"Moved Permanently","302":"Found","303":"See Other","304":"Not Modified","305":"Use Proxy","307":"Temporary Redirect","308":"Permanent Redirect","400":"Bad Request","401":"Unauthorized","402":"Payment Required","403":"Forbidden","404":"Not Found","405":"Method Not Allowed","406":"Not Acceptable","407":"Proxy Authentication Required","408":"Request Timeout","409":"Conflict","410":"Gone","411":"Length Required","412":"Precondition Failed","413":"Payload Too Large","414":"URI Too Long","415":"Unsupported Media Type","416":"Range Not Satisfiable","417":"Expectation Failed","418":"I'm a Teapot","421":"Misdirected Request","422":"Unprocessable Entity","423":"Locked","424":"Failed Dependency","425":"Too Early","426":"Upgrade Required","428":"Precondition Required","429":"Too Many Requests","431":"Request Header Fields Too Large","451":"Unavailable For Legal Reasons","500":"Internal Server Error","501":"Not Implemented","502":"Bad Gateway","503":"Service Unavailable","504":"Gateway Timeout","505":"HTTP Version Not Supported","506":"Variant Also Negotiates","507":"Insufficient Storage","508":"Loop Detected","509":"Bandwidth Limit Exceeded","510":"Not Extended","511":"Network Authentication Required"};
 
-// --- net (address helpers are real) -----------------------------------------------------------
-
-const v4Seg = "(?:25[0-5]|2[0-4][0-9]|1[0-9][0-9]|[1-9][0-9]|[0-9])";
-const v4Str = `(?:${v4Seg}\\.){3}${v4Seg}`;
-const IPv4Reg = new RegExp(`^${v4Str}$`);
-const v6Seg = "(?:[0-9a-fA-F]{1,4})";
-const IPv6Reg = new RegExp(
-  "^(?:" +
-    `(?:${v6Seg}:){7}(?:${v6Seg}|:)|` +
-    `(?:${v6Seg}:){6}(?:${v4Str}|:${v6Seg}|:)|` +
-    `(?:${v6Seg}:){5}(?::${v4Str}|(?::${v6Seg}){1,2}|:)|` +
-    `(?:${v6Seg}:){4}(?:(?::${v6Seg}){0,1}:${v4Str}|(?::${v6Seg}){1,3}|:)|` +
-    `(?:${v6Seg}:){3}(?:(?::${v6Seg}){0,2}:${v4Str}|(?::${v6Seg}){1,4}|:)|` +
-    `(?:${v6Seg}:){2}(?:(?::${v6Seg}){0,3}:${v4Str}|(?::${v6Seg}){1,5}|:)|` +
-    `(?:${v6Seg}:){1}(?:(?::${v6Seg}){0,4}:${v4Str}|(?::${v6Seg}){1,6}|:)|` +
-    `(?::(?:(?::${v6Seg}){0,5}:${v4Str}|(?::${v6Seg}){1,7}|:))` +
-    ")(?:%[0-9a-zA-Z-.:]{1,})?$",
-);
-const isIPv4 = (s) => IPv4Reg.test(`${s}`);
-const isIPv6 = (s) => IPv6Reg.test(`${s}`);
-const isIP = (s) => (isIPv4(s) ? 4 : isIPv6(s) ? 6 : 0);
-
-const net = {
-  isIP,
-  isIPv4,
-  isIPv6,
-  getDefaultAutoSelectFamily: () => true,
-  setDefaultAutoSelectFamily: () => {},
-  getDefaultAutoSelectFamilyAttemptTimeout: () => 250,
-  setDefaultAutoSelectFamilyAttemptTimeout: () => {},
-  ...stubs("net", ["connect", "createConnection", "createServer", "Server", "Socket", "Stream", "BlockList", "SocketAddress"]),
-};
-
 // --- http / https / http2 ---------------------------------------------------------------------
 
 // Agent holds connection options only; constructing one (libraries do it when they load) is
@@ -145,45 +112,7 @@ const http2 = {
   ...stubs("http2", ["connect", "createServer", "createSecureServer", "getDefaultSettings", "getPackedSettings", "getUnpackedSettings", "performServerHandshake", "Http2ServerRequest", "Http2ServerResponse"]),
 };
 
-// --- dns, tls, dgram, cluster, inspector, repl, sqlite, wasi, trace_events -----------------------
-
-const dnsNames = ["lookup", "lookupService", "resolve", "resolve4", "resolve6", "resolveAny", "resolveCaa", "resolveCname", "resolveMx", "resolveNaptr", "resolveNs", "resolvePtr", "resolveSoa", "resolveSrv", "resolveTxt", "reverse", "setServers", "Resolver"];
-const dnsCodes = {};
-for (const c of ["NODATA", "FORMERR", "SERVFAIL", "NOTFOUND", "NOTIMP", "REFUSED", "BADQUERY", "BADNAME", "BADFAMILY", "BADRESP", "CONNREFUSED", "TIMEOUT", "EOF", "FILE", "NOMEM", "DESTRUCTION", "BADSTR", "BADFLAGS", "NONAME", "BADHINTS", "NOTINITIALIZED", "LOADIPHLPAPI", "ADDRGETNETWORKPARAMS", "CANCELLED"]) dnsCodes[c] = `E${c}`;
-const dnsPromises = {
-  ...dnsCodes,
-  getDefaultResultOrder: () => "verbatim",
-  setDefaultResultOrder: () => {},
-  getServers: () => [],
-};
-for (const n of dnsNames) {
-  dnsPromises[n] = n === "Resolver" || n === "setServers" ? unsupported("dns.promises", n) : async () => {
-    throw notSupported(`dns.promises.${n}()`);
-  };
-}
-const dns = {
-  ADDRCONFIG: 1024,
-  ALL: 256,
-  V4MAPPED: 2048,
-  ...dnsCodes,
-  getDefaultResultOrder: () => "verbatim",
-  setDefaultResultOrder: () => {},
-  getServers: () => [],
-  ...stubs("dns", dnsNames),
-  promises: dnsPromises,
-};
-
-const tls = {
-  CLIENT_RENEG_LIMIT: 3,
-  CLIENT_RENEG_WINDOW: 600,
-  DEFAULT_CIPHERS: "TLS_AES_256_GCM_SHA384:TLS_CHACHA20_POLY1305_SHA256:TLS_AES_128_GCM_SHA256",
-  DEFAULT_ECDH_CURVE: "auto",
-  DEFAULT_MIN_VERSION: "TLSv1.2",
-  DEFAULT_MAX_VERSION: "TLSv1.3",
-  rootCertificates: Object.freeze([]),
-  getCiphers: () => [],
-  ...stubs("tls", ["connect", "createServer", "createSecureContext", "SecureContext", "TLSSocket", "Server", "checkServerIdentity", "convertALPNProtocols", "createSecurePair"]),
-};
+// --- dgram, cluster, inspector, repl, sqlite, wasi, trace_events -----------------------
 
 const dgram = stubs("dgram", ["createSocket", "Socket"]);
 
@@ -492,16 +421,12 @@ const domain = { Domain, create: () => new Domain(), createDomain: () => new Dom
 
 const constants = { ...os.constants.errno, ...os.constants.signals, ...os.constants.priority, ...os.constants.dlopen };
 
-for (const m of [net, http, https, http2, dns, dnsPromises, tls, dgram, cluster, repl, sqlite, wasi, v8, diagnostics_channel, domain]) fixNames(m);
+for (const m of [http, https, http2, dgram, cluster, repl, sqlite, wasi, v8, diagnostics_channel, domain]) fixNames(m);
 
 export default {
-  net: () => net,
   http: () => http,
   https: () => https,
   http2: () => http2,
-  dns: () => dns,
-  "dns/promises": () => dnsPromises,
-  tls: () => tls,
   dgram: () => dgram,
   cluster: () => cluster,
   inspector: () => inspector,

@@ -7,6 +7,7 @@
 
 mod error;
 mod fs;
+mod net;
 mod vm;
 
 use std::future::Future;

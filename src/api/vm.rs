@@ -18,6 +18,10 @@ use parking_lot::Mutex;
 
 use super::error::sync;
 use super::fs::JsFs;
+use super::net::{
+    header_rules, port_of, to_request, Bodies, FetchRequest, FetchResponse, JsNetworkCheck,
+    NetworkDecision, NetworkOptions, NetworkRequest,
+};
 use super::promise;
 use crate::error::Error as CoreError;
 use crate::kernel::errno::Errno;
@@ -54,6 +58,7 @@ pub struct JsVm {
     pub(crate) vm: Arc<Vm>,
     sidecar: &'static Sidecar,
     pub(crate) events: Mutex<Option<Arc<JsEvents>>>,
+    bodies: Arc<Bodies>,
 }
 
 #[napi]
@@ -80,6 +85,7 @@ impl JsVm {
             vm,
             sidecar,
             events: Mutex::new(None),
+            bodies: Arc::default(),
         })
     }
 
@@ -114,6 +120,66 @@ impl JsVm {
     pub fn unmount(&self, env: Env, path: String) -> Result<()> {
         let kernel = sync(&env, self.vm.kernel())?;
         sync(&env, kernel.vfs().unmount(&path))
+    }
+
+    /// Set the VM's network policy: `check` is `permissions.network` (without it, egress is
+    /// denied), `options` the exempt loopback ports and credential-injection rules.
+    #[napi]
+    pub fn configure_network(
+        &self,
+        env: Env,
+        options: NetworkOptions,
+        check: Option<Function<NetworkRequest, NetworkDecision>>,
+    ) -> Result<()> {
+        let kernel = sync(&env, self.vm.kernel())?;
+        let mut exempt = Vec::new();
+        for p in options.loopback_exempt_ports.unwrap_or_default() {
+            exempt.push(sync(&env, port_of(f64::from(p)))?);
+        }
+        let cfg = crate::net::NetworkConfig {
+            check: match check {
+                Some(f) => Some(Arc::new(JsNetworkCheck::new(f)?)),
+                None => None,
+            },
+            exempt_ports: exempt,
+            inject: header_rules(options.egress.unwrap_or_default()),
+        };
+        let egress = crate::net::HostEgress::new(cfg, self.sidecar.runtime().handle().clone());
+        kernel.net().set_egress(Some(Arc::new(egress)));
+        Ok(())
+    }
+
+    /// Send an HTTP request to the server listening on `port` inside the VM (waiting briefly
+    /// for one that is about to listen). Resolves with the response head; read the body with
+    /// `fetchRead`.
+    #[napi(ts_return_type = "Promise<FetchResponse>")]
+    pub fn fetch<'e>(&self, env: &'e Env, port: f64, request: FetchRequest) -> Result<Object<'e>> {
+        let vm = self.vm.clone();
+        let bodies = self.bodies.clone();
+        let req = to_request(request);
+        promise(
+            env,
+            async move {
+                let kernel = vm.kernel()?;
+                bodies.fetch(kernel, port_of(port)?, req).await
+            },
+            |_env, head: FetchResponse| Ok(head),
+        )
+    }
+
+    /// The next chunk of a fetched response's body; `null` at its end.
+    #[napi(ts_return_type = "Promise<Uint8Array | null>")]
+    pub fn fetch_read<'e>(&self, env: &'e Env, body: u32) -> Result<Object<'e>> {
+        let bodies = self.bodies.clone();
+        promise(env, bodies.read(body), |_env, chunk| {
+            Ok(chunk.map(|b| Uint8Array::new(b.to_vec())))
+        })
+    }
+
+    /// Stop reading a fetched response's body.
+    #[napi]
+    pub fn fetch_cancel(&self, body: u32) {
+        self.bodies.cancel(body);
     }
 
     /// Tear the VM down. Idempotent.

@@ -47,7 +47,7 @@ pub struct KernelHost {
     pub(super) proc: Arc<Process>,
     pub(super) env: Env,
     pub(super) inv: Invocation,
-    pub(super) fds: RefCell<FdTable>,
+    pub(super) fds: std::rc::Rc<RefCell<FdTable>>,
     pub(super) sidecar: tokio::runtime::Handle,
     pub(super) shared: Arc<Shared>,
     children: RefCell<HashMap<u32, Arc<Process>>>,
@@ -217,7 +217,7 @@ impl KernelHost {
             proc,
             env,
             inv,
-            fds: RefCell::new(fds),
+            fds: std::rc::Rc::new(RefCell::new(fds)),
             sidecar,
             shared,
             children: RefCell::new(HashMap::new()),
@@ -1090,10 +1090,13 @@ impl KernelHost {
             "os" => Ok(self.os_info()),
             "isatty" => Ok(json!(false)),
             "cpuUsage" => Ok(json!(self.shared.cpu_us())),
-            _ => Err(SysError::new(
-                "ERR_NOT_SUPPORTED",
-                format!("agentOS: system call `{name}` is not supported"),
-            )),
+            _ => match self.net_call(name, &a) {
+                Some(r) => r,
+                None => Err(SysError::new(
+                    "ERR_NOT_SUPPORTED",
+                    format!("agentOS: system call `{name}` is not supported"),
+                )),
+            },
         }
     }
 
@@ -1120,6 +1123,9 @@ impl KernelHost {
                 })
             }
             _ => {
+                if let Some(f) = self.net_call_async(&name, &a) {
+                    return f;
+                }
                 use super::ops::Host as _;
                 let r = self.sys(&name, a);
                 Box::pin(async move { r })

@@ -18,6 +18,7 @@
 mod crypto;
 mod host;
 mod loader;
+mod net;
 pub mod ops;
 mod resolve;
 

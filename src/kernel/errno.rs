@@ -61,9 +61,17 @@ errnos! {
     ENOSYS = 38, "function not implemented";
     ENOTEMPTY = 39, "directory not empty";
     ELOOP = 40, "too many symbolic links encountered";
+    ENOTSOCK = 88, "socket operation on non-socket";
     ENOTSUP = 95, "operation not supported";
+    EADDRINUSE = 98, "address already in use";
+    EADDRNOTAVAIL = 99, "address not available";
+    ENETUNREACH = 101, "network is unreachable";
+    ECONNABORTED = 103, "software caused connection abort";
+    ECONNRESET = 104, "connection reset by peer";
+    ENOTCONN = 107, "socket is not connected";
     ETIMEDOUT = 110, "connection timed out";
     ECONNREFUSED = 111, "connection refused";
+    EHOSTUNREACH = 113, "host is unreachable";
 }
 
 impl Errno {
@@ -98,9 +106,17 @@ impl Errno {
             Errno::ENOSYS => "Function not implemented",
             Errno::ENOTEMPTY => "Directory not empty",
             Errno::ELOOP => "Too many levels of symbolic links",
+            Errno::ENOTSOCK => "Socket operation on non-socket",
             Errno::ENOTSUP => "Operation not supported",
+            Errno::EADDRINUSE => "Address already in use",
+            Errno::EADDRNOTAVAIL => "Cannot assign requested address",
+            Errno::ENETUNREACH => "Network is unreachable",
+            Errno::ECONNABORTED => "Software caused connection abort",
+            Errno::ECONNRESET => "Connection reset by peer",
+            Errno::ENOTCONN => "Transport endpoint is not connected",
             Errno::ETIMEDOUT => "Connection timed out",
             Errno::ECONNREFUSED => "Connection refused",
+            Errno::EHOSTUNREACH => "No route to host",
         }
     }
 }

@@ -1,6 +1,7 @@
 //! The VM's kernel: plain Rust, no napi, no host I/O. One [`Kernel`] per VM.
 
 pub mod errno;
+pub mod net;
 pub mod process;
 pub mod vfs;
 
@@ -8,15 +9,21 @@ use std::sync::Arc;
 
 use parking_lot::RwLock;
 
+use net::Net;
 use process::{EventSink, ProcEvent, ProcessTable, Signal};
 use vfs::Vfs;
 
 use crate::vm::Limits;
 
+/// Bytes a TCP connection buffers per direction before the writer waits (Linux's default
+/// loopback socket buffers are of this order).
+const SOCKET_BUFFER: usize = 256 * 1024;
+
 /// All kernel state of one VM.
 pub struct Kernel {
     vfs: Arc<Vfs>,
     procs: ProcessTable,
+    net: Net,
     limits: Limits,
     events: RwLock<Option<Arc<dyn EventSink>>>,
 }
@@ -36,6 +43,7 @@ impl Kernel {
         Kernel {
             vfs: Arc::new(Vfs::new(vfs::rootfs::new_root(limits.fs()))),
             procs: ProcessTable::new(limits.max_processes as usize),
+            net: Net::new(SOCKET_BUFFER),
             limits,
             events: RwLock::new(None),
         }
@@ -49,6 +57,11 @@ impl Kernel {
     /// The process table.
     pub fn procs(&self) -> &ProcessTable {
         &self.procs
+    }
+
+    /// The network stack.
+    pub fn net(&self) -> &Net {
+        &self.net
     }
 
     /// The VM's limits.
@@ -77,6 +90,7 @@ impl Kernel {
     /// process is killed and the filesystem dropped.
     pub fn shutdown(&self) {
         self.procs.kill_all(Signal::SIGKILL);
+        self.net.shutdown();
         self.set_events(None);
         self.vfs.clear();
     }

@@ -38,7 +38,8 @@ pub fn runtime_builder() -> tokio::runtime::Builder {
     let mut b = tokio::runtime::Builder::new_multi_thread();
     b.thread_name("agentos-sidecar")
         .thread_stack_size(THREAD_STACK)
-        .enable_time();
+        .enable_time()
+        .enable_io();
     b
 }
 
@@ -73,6 +74,14 @@ impl Sidecar {
     pub fn create_vm(&self, limits: Limits) -> Arc<Vm> {
         let id = self.next_id.fetch_add(1, Ordering::Relaxed);
         let vm = Arc::new(Vm::new(id, limits));
+        // Until configured otherwise, the VM's egress denies every destination outside it.
+        if let Ok(k) = vm.kernel() {
+            let egress = crate::net::HostEgress::new(
+                crate::net::NetworkConfig::default(),
+                self.runtime.handle().clone(),
+            );
+            k.net().set_egress(Some(Arc::new(egress)));
+        }
         self.vms.lock().insert(id, Arc::downgrade(&vm));
         vm
     }

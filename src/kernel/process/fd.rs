@@ -9,6 +9,7 @@ use parking_lot::Mutex;
 use super::output::OutputSink;
 use super::pipe::{PipeReader, PipeWriter};
 use crate::kernel::errno::Errno;
+use crate::kernel::net::{Listener, Socket};
 use crate::kernel::vfs::{Cred, Vfs, WriteOpts, WritePos};
 
 /// What an open file description refers to.
@@ -29,6 +30,10 @@ pub enum FileObj {
     },
     /// Output of an API-started process.
     Sink(Arc<OutputSink>),
+    /// A connected TCP socket of the VM's network.
+    Socket(Arc<Socket>),
+    /// A listening TCP socket.
+    Listener(Arc<Listener>),
 }
 
 /// An open file description, shared by every descriptor duplicated from it.
@@ -97,6 +102,23 @@ impl OpenFile {
         )
     }
 
+    /// A connected socket, readable and writable.
+    pub fn socket(s: Arc<Socket>) -> Arc<OpenFile> {
+        Self::new(
+            FileObj::Socket(s),
+            OpenFlags {
+                read: true,
+                write: true,
+                append: false,
+            },
+        )
+    }
+
+    /// A listening socket.
+    pub fn listener(l: Arc<Listener>) -> Arc<OpenFile> {
+        Self::new(FileObj::Listener(l), OpenFlags::default())
+    }
+
     /// What it refers to.
     pub fn obj(&self) -> &FileObj {
         &self.obj
@@ -118,7 +140,8 @@ impl OpenFile {
                 *self.offset.lock() += b.len() as u64;
                 Ok(b)
             }
-            FileObj::PipeWrite(_) | FileObj::Sink(_) => Err(Errno::EBADF),
+            FileObj::Socket(s) => s.read(max).await,
+            FileObj::PipeWrite(_) | FileObj::Sink(_) | FileObj::Listener(_) => Err(Errno::EBADF),
         }
     }
 
@@ -150,7 +173,8 @@ impl OpenFile {
                 *off = if self.append { size } else { *off + len };
                 Ok(())
             }
-            FileObj::PipeRead(_) => Err(Errno::EBADF),
+            FileObj::Socket(s) => s.write(data).await,
+            FileObj::PipeRead(_) | FileObj::Listener(_) => Err(Errno::EBADF),
         }
     }
 }

@@ -147,6 +147,11 @@ impl PipeWriter {
         Ok(())
     }
 
+    /// Whether a read end remains (writes can still be read by someone).
+    pub fn has_readers(&self) -> bool {
+        self.0.state.lock().readers > 0
+    }
+
     /// Another handle on the same write end.
     pub fn dup(&self) -> PipeWriter {
         self.0.state.lock().writers += 1;

@@ -1,0 +1,241 @@
+//! Networking at the napi boundary: the shapes `configureNetwork` and `fetch` take and give,
+//! the user's `permissions.network` as a [`NetworkCheck`] (a threadsafe function awaited from
+//! the sidecar), and the host's HTTP requests into a VM.
+
+use std::collections::HashMap;
+use std::sync::atomic::{AtomicU32, Ordering};
+use std::sync::Arc;
+use std::time::Duration;
+
+use bytes::Bytes;
+use napi::bindgen_prelude::*;
+use napi::threadsafe_function::ThreadsafeFunction;
+use napi_derive::napi;
+use parking_lot::Mutex;
+
+use crate::error::{Error as CoreError, Result as CoreResult};
+use crate::kernel::errno::Errno;
+use crate::kernel::net::BoxFut;
+use crate::kernel::Kernel;
+use crate::net::http1::{self, Body};
+use crate::net::{Decision, HeaderRule, NetRequest, NetworkCheck};
+
+/// How long `fetch(port)` waits for a listener that is about to appear.
+pub(crate) const FETCH_PATIENCE: Duration = Duration::from_secs(2);
+
+/// What `permissions.network` is called with.
+#[napi(object)]
+pub struct NetworkRequest {
+    /// `"connect"`, `"dns"` or `"listen"`.
+    pub op: String,
+    /// The name or address the guest used.
+    pub hostname: Option<String>,
+    /// The port, for `connect` and `listen`.
+    pub port: Option<u32>,
+}
+
+/// `permissions.network`'s answer (the facade normalises what the user's check returns).
+#[napi(object)]
+pub struct NetworkDecision {
+    /// Whether the operation may go ahead.
+    pub allow: bool,
+    /// Why not.
+    pub reason: Option<String>,
+}
+
+/// A credential-injection rule (`egress` option).
+#[napi(object)]
+pub struct EgressRule {
+    /// Host name; `*.example.com` also matches subdomains.
+    pub host: String,
+    /// Only this port.
+    pub port: Option<u32>,
+    /// Headers to set on every HTTP request to the host.
+    pub headers: HashMap<String, String>,
+}
+
+/// Network options of a VM.
+#[napi(object)]
+pub struct NetworkOptions {
+    /// Ports of the host's loopback guests may reach.
+    pub loopback_exempt_ports: Option<Vec<u32>>,
+    /// Credential-injection rules.
+    pub egress: Option<Vec<EgressRule>>,
+}
+
+type CheckFn =
+    ThreadsafeFunction<NetworkRequest, NetworkDecision, NetworkRequest, Status, false, true>;
+
+/// The user's `permissions.network`, called on the JS thread.
+pub(crate) struct JsNetworkCheck(Arc<CheckFn>);
+
+impl JsNetworkCheck {
+    pub(crate) fn new(f: Function<NetworkRequest, NetworkDecision>) -> Result<JsNetworkCheck> {
+        let tsfn: CheckFn = f
+            .build_threadsafe_function()
+            .callee_handled::<false>()
+            .weak::<true>()
+            .build()?;
+        Ok(JsNetworkCheck(Arc::new(tsfn)))
+    }
+}
+
+impl NetworkCheck for JsNetworkCheck {
+    fn check(&self, req: NetRequest) -> BoxFut<Decision> {
+        let f = self.0.clone();
+        Box::pin(async move {
+            let r = f
+                .call_async_catch(NetworkRequest {
+                    op: req.op.to_owned(),
+                    hostname: req.hostname,
+                    port: req.port.map(u32::from),
+                })
+                .await;
+            match r {
+                Ok(d) => Decision {
+                    allow: d.allow,
+                    reason: d.reason,
+                },
+                Err(e) => Decision {
+                    allow: false,
+                    reason: Some(format!("permissions.network failed: {}", e.reason)),
+                },
+            }
+        })
+    }
+}
+
+/// Egress rules as the core takes them.
+pub(crate) fn header_rules(rules: Vec<EgressRule>) -> Vec<HeaderRule> {
+    rules
+        .into_iter()
+        .map(|r| HeaderRule {
+            host: r.host,
+            port: r.port.and_then(|p| u16::try_from(p).ok()),
+            headers: r.headers.into_iter().collect(),
+        })
+        .collect()
+}
+
+/// A request from the host to a server in the VM.
+#[napi(object)]
+pub struct FetchRequest {
+    /// Method.
+    pub method: String,
+    /// Path and query.
+    pub target: String,
+    /// Header pairs in order.
+    pub headers: Vec<Vec<String>>,
+    /// Body.
+    pub body: Option<Uint8Array>,
+}
+
+/// The head of a response; the body is read with `fetchRead(body)`.
+#[napi(object)]
+pub struct FetchResponse {
+    /// Status code.
+    pub status: u32,
+    /// Reason phrase.
+    pub status_text: String,
+    /// Header pairs in order.
+    pub headers: Vec<Vec<String>>,
+    /// Handle of the body stream.
+    pub body: u32,
+}
+
+/// Bodies of responses being read by the host, per VM.
+#[derive(Default)]
+pub(crate) struct Bodies {
+    next: AtomicU32,
+    open: Mutex<HashMap<u32, Arc<tokio::sync::Mutex<Body>>>>,
+}
+
+/// A port number from JS.
+pub(crate) fn port_of(port: f64) -> CoreResult<u16> {
+    if port.fract() != 0.0 || !(1.0..=65535.0).contains(&port) {
+        return Err(CoreError::net(
+            Errno::EINVAL,
+            "connect",
+            format!("invalid port {port}: a port is an integer from 1 to 65535"),
+        ));
+    }
+    Ok(port as u16)
+}
+
+impl Bodies {
+    /// Send `req` to `port` of the VM and keep the body for reading.
+    pub(crate) async fn fetch(
+        self: Arc<Self>,
+        kernel: Arc<Kernel>,
+        port: u16,
+        req: http1::Request,
+    ) -> CoreResult<FetchResponse> {
+        let sock = kernel
+            .net()
+            .connect_local_waiting(port, FETCH_PATIENCE)
+            .await
+            .map_err(|e| {
+                CoreError::net(
+                    e,
+                    "connect",
+                    format!(
+                        "connect {} 127.0.0.1:{port} (nothing in the VM listens on port {port})",
+                        e.name()
+                    ),
+                )
+            })?;
+        let http1::Response {
+            status,
+            reason,
+            headers,
+            body,
+        } = http1::send(Arc::new(sock), &req).await?;
+        let id = self.next.fetch_add(1, Ordering::Relaxed) + 1;
+        self.open
+            .lock()
+            .insert(id, Arc::new(tokio::sync::Mutex::new(body)));
+        Ok(FetchResponse {
+            status: u32::from(status),
+            status_text: reason,
+            headers: headers.into_iter().map(|(k, v)| vec![k, v]).collect(),
+            body: id,
+        })
+    }
+
+    /// The next chunk of body `id`; `None` (and the body forgotten) at its end.
+    pub(crate) async fn read(self: Arc<Self>, id: u32) -> CoreResult<Option<Bytes>> {
+        let Some(body) = self.open.lock().get(&id).cloned() else {
+            return Ok(None);
+        };
+        let r = body.lock().await.next().await;
+        if !matches!(r, Ok(Some(_))) {
+            self.open.lock().remove(&id);
+        }
+        r
+    }
+
+    /// Stop reading body `id` (its connection closes).
+    pub(crate) fn cancel(&self, id: u32) {
+        self.open.lock().remove(&id);
+    }
+}
+
+/// A fetch request as the core takes it.
+pub(crate) fn to_request(r: FetchRequest) -> http1::Request {
+    http1::Request {
+        method: r.method,
+        target: r.target,
+        headers: r
+            .headers
+            .into_iter()
+            .filter_map(|mut p| {
+                (p.len() == 2).then(|| {
+                    let v = p.pop().unwrap_or_default();
+                    let k = p.pop().unwrap_or_default();
+                    (k, v)
+                })
+            })
+            .collect(),
+        body: r.body.map(|b| Bytes::copy_from_slice(&b)),
+    }
+}
