@@ -153,9 +153,8 @@ pub(crate) struct Bodies {
 /// A port number from JS.
 pub(crate) fn port_of(port: f64) -> CoreResult<u16> {
     if port.fract() != 0.0 || !(1.0..=65535.0).contains(&port) {
-        return Err(CoreError::net(
+        return Err(CoreError::errno_msg(
             Errno::EINVAL,
-            "connect",
             format!("invalid port {port}: a port is an integer from 1 to 65535"),
         ));
     }

@@ -507,11 +507,20 @@ async fn run_js(host: &Rc<KernelHost>, js: &mut JsRuntime) -> i32 {
     let result = {
         let fut = run_program(js, host);
         tokio::pin!(fut);
-        Metered {
+        let metered = Metered {
             inner: fut.as_mut(),
             shared: &shared,
+        };
+        // A fatal signal ends the program even while its event loop only waits (on a socket,
+        // a timer, a child): the isolate is terminated and the loop abandoned, so the thread
+        // and everything the program held (descriptors, listening ports) go away.
+        tokio::select! {
+            r = metered => r,
+            sig = host.proc.fatal_signal() => {
+                shared.terminate();
+                Ok(128 + sig.number())
+            }
         }
-        .await
     };
     if let Some(hit) = shared.limit_hit() {
         let limits = host.kernel.limits();
