@@ -3,8 +3,13 @@
 // ports, credential injection). Every server here is started by the test on the host's
 // loopback; nothing reaches beyond it.
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
+import { execFileSync } from "node:child_process";
+import { mkdtempSync, readFileSync, rmSync, writeFileSync } from "node:fs";
 import http from "node:http";
+import https from "node:https";
 import net from "node:net";
+import { tmpdir } from "node:os";
+import { join } from "node:path";
 import { hostname } from "node:os";
 import { lookup } from "node:dns/promises";
 import { AgentOs, type NetworkAccessRequest } from "../index.js";
@@ -370,6 +375,55 @@ console.log(JSON.stringify(process.env).includes("sk-test-"));
       expect(grep.stdout.trim()).toBe("0");
     } finally {
       await vm.dispose();
+    }
+  });
+
+  it("speaks TLS through the host: verified against the guest's ca, refused without it", async () => {
+    const dir = mkdtempSync(join(tmpdir(), "agentos-tls-"));
+    let server: https.Server | undefined;
+    try {
+      // A private CA and a server certificate it signs, as a company's internal CA would.
+      const ssl = (...args: string[]) => execFileSync("openssl", args, { cwd: dir, stdio: "ignore" });
+      ssl("req", "-x509", "-newkey", "rsa:2048", "-nodes", "-keyout", "ca.key", "-out", "ca.pem", "-subj", "/CN=agentOS test CA", "-days", "1");
+      ssl("req", "-newkey", "rsa:2048", "-nodes", "-keyout", "key.pem", "-out", "server.csr", "-subj", "/CN=localhost");
+      writeFileSync(join(dir, "ext.cnf"), "subjectAltName=DNS:localhost,IP:127.0.0.1\nbasicConstraints=CA:FALSE\n");
+      ssl("x509", "-req", "-in", "server.csr", "-CA", "ca.pem", "-CAkey", "ca.key", "-CAcreateserial", "-out", "cert.pem", "-days", "1", "-extfile", "ext.cnf");
+      const cert = readFileSync(join(dir, "cert.pem"), "utf8");
+      const ca = readFileSync(join(dir, "ca.pem"), "utf8");
+      let sawAuth: string | undefined;
+      server = https.createServer({ key: readFileSync(join(dir, "key.pem")), cert }, (req, res) => {
+        sawAuth = req.headers.authorization;
+        res.end(`tls ok ${req.url}`);
+      });
+      await new Promise<void>((r) => server!.listen(0, "127.0.0.1", r));
+      const port = (server.address() as net.AddressInfo).port;
+      const vm = await AgentOs.create({ loopbackExemptPorts: [port], egress: [{ host: "localhost", port, headers: { authorization: "Bearer tls-secret" } }] });
+      try {
+        await vm.writeFile("/tmp/ca.pem", ca);
+        const get = (opts: string) => `
+const tls = require("tls");
+const s = tls.connect({ host: "localhost", port: ${port}, ${opts} }, () => {
+  console.log("secure", s.encrypted, s.authorized);
+  s.write("GET /x HTTP/1.1\\r\\nHost: localhost\\r\\nConnection: close\\r\\n\\r\\n");
+});
+let got = "";
+s.on("data", (d) => (got += d));
+s.on("end", () => console.log(got.split("\\r\\n\\r\\n")[1]));
+s.on("error", (e) => console.log("error", e.code, e.message));
+`;
+        const ok = await run(vm, get(`ca: require("fs").readFileSync("/tmp/ca.pem")`));
+        expect(ok.stdout).toBe("secure true true\ntls ok /x\n");
+        expect(sawAuth).toBe("Bearer tls-secret");
+        const insecure = await run(vm, get("rejectUnauthorized: false"));
+        expect(insecure.stdout).toBe("secure true false\ntls ok /x\n");
+        const refused = await run(vm, get(""));
+        expect(refused.stdout).toMatch(/^error ECONNRESET TLS handshake with localhost .* failed: .*(UnknownIssuer|certificate)/);
+      } finally {
+        await vm.dispose();
+      }
+    } finally {
+      server?.close();
+      rmSync(dir, { recursive: true, force: true });
     }
   });
 
