@@ -92,6 +92,7 @@ function normalizeConnectArgs(args) {
     options.port = a0;
     if (typeof args[1] === "string") options.host = args[1];
   }
+  if (!options.path) delete options.path;
   return [options, cb];
 }
 
@@ -188,7 +189,7 @@ export class Socket extends Duplex {
       this._readableState.destroyed = false;
       this._writableState.destroyed = false;
     }
-    if (options.path !== undefined) {
+    if (options.path) {
       const e = nodeError(Error, "ENOTSUP", `connect ENOTSUP ${options.path}: Unix domain sockets are not available in the agentOS VM`, { errno: -95, syscall: "connect" });
       process.nextTick(() => this.destroy(e));
       return this;
@@ -452,7 +453,7 @@ export class Server extends EventEmitter {
     }
     if (cb) this.once("listening", cb);
     if (this._fd !== null) throw nodeError(Error, "ERR_SERVER_ALREADY_LISTEN", "Listen method has been called more than once without closing.");
-    if (options.path !== undefined) {
+    if (options.path) {
       const e = nodeError(Error, "ENOTSUP", `listen ENOTSUP ${options.path}: Unix domain sockets are not available in the agentOS VM`, { errno: -95, syscall: "listen" });
       process.nextTick(() => this.emit("error", e));
       return this;

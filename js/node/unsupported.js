@@ -33,65 +33,9 @@ function stubs(mod, names, why) {
   return o;
 }
 
-const METHODS = ["ACL","BIND","CHECKOUT","CONNECT","COPY","DELETE","GET","HEAD","LINK","LOCK","M-SEARCH","MERGE","MKACTIVITY","MKCALENDAR","MKCOL","MOVE","NOTIFY","OPTIONS","PATCH","POST","PROPFIND","PROPPATCH","PURGE","PUT","QUERY","REBIND","REPORT","SEARCH","SOURCE","SUBSCRIBE","TRACE","UNBIND","UNLINK","UNLOCK","UNSUBSCRIBE"];
-const STATUS_CODES = {"100":"Continue","101":"Switching Protocols","102":"Processing","103":"Early Hints","200":"OK","201":"Created","202":"Accepted","203":"Non-Authoritative Information","204":"No Content","205":"Reset Content","206":"Partial Content","207":"Multi-Status","208":"Already Reported","226":"IM Used","300":"Multiple Choices","301":"Moved Permanently","302":"Found","303":"See Other","304":"Not Modified","305":"Use Proxy","307":"Temporary Redirect","308":"Permanent Redirect","400":"Bad Request","401":"Unauthorized","402":"Payment Required","403":"Forbidden","404":"Not Found","405":"Method Not Allowed","406":"Not Acceptable","407":"Proxy Authentication Required","408":"Request Timeout","409":"Conflict","410":"Gone","411":"Length Required","412":"Precondition Failed","413":"Payload Too Large","414":"URI Too Long","415":"Unsupported Media Type","416":"Range Not Satisfiable","417":"Expectation Failed","418":"I'm a Teapot","421":"Misdirected Request","422":"Unprocessable Entity","423":"Locked","424":"Failed Dependency","425":"Too Early","426":"Upgrade Required","428":"Precondition Required","429":"Too Many Requests","431":"Request Header Fields Too Large","451":"Unavailable For Legal Reasons","500":"Internal Server Error","501":"Not Implemented","502":"Bad Gateway","503":"Service Unavailable","504":"Gateway Timeout","505":"HTTP Version Not Supported","506":"Variant Also Negotiates","507":"Insufficient Storage","508":"Loop Detected","509":"Bandwidth Limit Exceeded","510":"Not Extended","511":"Network Authentication Required"};
 
 // --- http / https / http2 ---------------------------------------------------------------------
 
-// Agent holds connection options only; constructing one (libraries do it when they load) is
-// harmless, making a request is not supported.
-class Agent extends EventEmitter {
-  constructor(options = {}) {
-    super();
-    this.options = { __proto__: null, path: null, ...options };
-    this.keepAlive = !!options.keepAlive;
-    this.maxSockets = options.maxSockets ?? Infinity;
-    this.maxFreeSockets = options.maxFreeSockets ?? 256;
-    this.defaultPort = 80;
-    this.protocol = "http:";
-    this.requests = { __proto__: null };
-    this.sockets = { __proto__: null };
-    this.freeSockets = { __proto__: null };
-  }
-  destroy() {}
-  createConnection() {
-    throw notSupported("http.Agent#createConnection()");
-  }
-}
-class HttpsAgent extends Agent {
-  constructor(options) {
-    super(options);
-    this.defaultPort = 443;
-    this.protocol = "https:";
-  }
-}
-
-function validateHeaderName(name) {
-  if (typeof name !== "string" || !/^[\^_`a-zA-Z\-0-9!#$%&'*+.|~]+$/.test(name)) {
-    throw Object.assign(new TypeError(`Header name must be a valid HTTP token ["${name}"]`), { code: "ERR_INVALID_HTTP_TOKEN" });
-  }
-}
-function validateHeaderValue(name, value) {
-  if (value === undefined) throw Object.assign(new TypeError(`Invalid value "${value}" for header "${name}"`), { code: "ERR_HTTP_INVALID_HEADER_VALUE" });
-  if (/[^\t\x20-\x7e\x80-\xff]/.test(`${value}`)) throw Object.assign(new TypeError(`Invalid character in header content ["${name}"]`), { code: "ERR_INVALID_CHAR" });
-}
-
-const http = {
-  METHODS,
-  STATUS_CODES,
-  Agent,
-  globalAgent: new Agent({ keepAlive: true, scheduling: "lifo", timeout: 5000 }),
-  maxHeaderSize: 16384,
-  validateHeaderName,
-  validateHeaderValue,
-  setMaxIdleHTTPParsers: () => {},
-  ...stubs("http", ["createServer", "request", "get", "Server", "ClientRequest", "IncomingMessage", "OutgoingMessage", "ServerResponse"]),
-};
-const https = {
-  Agent: HttpsAgent,
-  globalAgent: new HttpsAgent({ keepAlive: true, scheduling: "lifo", timeout: 5000 }),
-  ...stubs("https", ["createServer", "request", "get", "Server"]),
-};
 const http2 = {
   constants: {
     NGHTTP2_SESSION_SERVER: 0,
@@ -421,11 +365,9 @@ const domain = { Domain, create: () => new Domain(), createDomain: () => new Dom
 
 const constants = { ...os.constants.errno, ...os.constants.signals, ...os.constants.priority, ...os.constants.dlopen };
 
-for (const m of [http, https, http2, dgram, cluster, repl, sqlite, wasi, v8, diagnostics_channel, domain]) fixNames(m);
+for (const m of [http2, dgram, cluster, repl, sqlite, wasi, v8, diagnostics_channel, domain]) fixNames(m);
 
 export default {
-  http: () => http,
-  https: () => https,
   http2: () => http2,
   dgram: () => dgram,
   cluster: () => cluster,

@@ -15,10 +15,6 @@ use vfs::Vfs;
 
 use crate::vm::Limits;
 
-/// Bytes a TCP connection buffers per direction before the writer waits (Linux's default
-/// loopback socket buffers are of this order).
-const SOCKET_BUFFER: usize = 256 * 1024;
-
 /// All kernel state of one VM.
 pub struct Kernel {
     vfs: Arc<Vfs>,
@@ -43,7 +39,8 @@ impl Kernel {
         Kernel {
             vfs: Arc::new(Vfs::new(vfs::rootfs::new_root(limits.fs()))),
             procs: ProcessTable::new(limits.max_processes as usize),
-            net: Net::new(SOCKET_BUFFER),
+            // A connection buffers `maxPipeBytes` per direction, as a pipe does.
+            net: Net::new(limits.max_pipe_bytes as usize),
             limits,
             events: RwLock::new(None),
         }
