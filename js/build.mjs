@@ -4,6 +4,7 @@ import { build } from "esbuild";
 import { fileURLToPath } from "node:url";
 import path from "node:path";
 import { readFile } from "node:fs/promises";
+import { builtinModules } from "node:module";
 import { patchInspect } from "./patches/inspect.mjs";
 
 const here = path.dirname(fileURLToPath(import.meta.url));
@@ -36,6 +37,33 @@ const builtinsPlugin = {
   },
 };
 
+// undici (fetch, WebSocket: node/internal/fetch.js) requires Node's builtins by name. Each such
+// `require` becomes a lookup in the guest's builtin table made when undici's module is evaluated
+// (on first use of fetch), so the builtins are the guest's own instances (`instanceof Readable`
+// holds) and none of them is pulled into the bundle's eager graph on undici's behalf.
+const undiciDir = path.join(here, "..", "node_modules", "undici") + path.sep;
+const runtimeBuiltinsPlugin = {
+  name: "agentos-runtime-builtins",
+  setup(b) {
+    b.onResolve({ filter: /^(node:)?[a-z_0-9]+(\/[a-z_0-9]+)?$/ }, (args) => {
+      if (!args.importer.startsWith(undiciDir)) return undefined;
+      const name = args.path.replace(/^node:/, "");
+      if (!builtinModules.includes(name)) return undefined;
+      return { path: name, namespace: "agentos-builtin" };
+    });
+    b.onLoad({ filter: /.*/, namespace: "agentos-builtin" }, (args) => ({
+      contents: `module.exports = globalThis.__agentos.builtin(${JSON.stringify(args.path)});`,
+      loader: "js",
+    }));
+    // llhttp comes in two builds, with and without WebAssembly SIMD, which V8 13 always has: the
+    // fallback (64 KB of base64 that every snapshot would carry) is the SIMD one again.
+    b.onLoad({ filter: /undici[\\/]lib[\\/]llhttp[\\/]llhttp-wasm\.js$/ }, () => ({
+      contents: 'module.exports = require("./llhttp_simd-wasm.js");',
+      loader: "js",
+    }));
+  },
+};
+
 // node-inspect-extracted, patched to show promise state, bracketed symbol keys and showProxy
 // through deno_core's introspection (js/patches/inspect.mjs).
 const inspectPlugin = {
@@ -57,14 +85,15 @@ await build({
   mainFields: ["main", "module"],
   conditions: ["node", "require"],
   target: "es2022",
-  plugins: [builtinsPlugin, inspectPlugin],
+  plugins: [runtimeBuiltinsPlugin, builtinsPlugin, inspectPlugin],
   // Class names survive bundling (`new Readable().constructor.name`, inspect output).
   keepNames: true,
   // Smaller source text in the snapshot (identifiers are kept: stack traces stay readable).
   minifyWhitespace: true,
   minifySyntax: true,
   inject: [internal("internal/process_inject.js")],
-  define: { global: "globalThis" },
+  // esbuildDetection: undici then sends `user-agent: node`, as Node's bundled copy does.
+  define: { global: "globalThis", esbuildDetection: "1" },
   legalComments: "none",
   logLevel: "warning",
 });

@@ -1,7 +1,8 @@
 // Web platform globals Node provides: DOMException, Event/EventTarget/CustomEvent,
 // AbortController/AbortSignal, Blob/File, URL/URLSearchParams (whatwg-url), MessageChannel,
 // MessagePort, BroadcastChannel, and the WHATWG streams (web-streams-polyfill).
-// fetch/Request/Response/Headers arrive with networking.
+// fetch, Request, Response, Headers, FormData and WebSocket: ./internal/fetch.js (undici, loaded
+// on first use).
 
 import { inspect } from "node-inspect-extracted";
 import { core, sys } from "./internal/sys.js";
@@ -11,6 +12,7 @@ import * as timers from "./internal/timers.js";
 import { fixNames } from "./internal/names.js";
 import { invalidArgType } from "./internal/errors.js";
 import { structuredClone } from "./internal/globals.js";
+import { install as installFetch } from "./internal/fetch.js";
 // Patches of the shared Buffer and EventEmitter classes: they must hold from process start, not
 // from the first require("buffer") / require("events") (builtins load lazily).
 import "./internal/buffer_patch.js";
@@ -700,6 +702,7 @@ export function install(g) {
   for (const name of ["PerformanceObserver", "PerformanceObserverEntryList", "PerformanceResourceTiming"]) {
     lazy(name, () => require("./perf_hooks.js")[name]);
   }
+  installFetch(g);
   define("Navigator", Navigator);
   Object.defineProperty(g, "navigator", { get: () => navigator, configurable: true, enumerable: false });
 }
