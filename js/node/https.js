@@ -71,7 +71,7 @@ export function get(...args) {
 }
 
 function notSupported() {
-  return httpError(Error, "ERR_NOT_SUPPORTED", "https.createServer is not supported: TLS is terminated outside the agentOS VM, so the VM cannot serve TLS");
+  return httpError(Error, "ERR_NOT_SUPPORTED", "https.createServer() is not supported: TLS is terminated outside the agentOS VM, so the VM cannot serve TLS");
 }
 
 export class Server {

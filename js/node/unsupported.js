@@ -1,4 +1,4 @@
-// Builtins that arrive with later work (networking) or cannot exist in the VM. They load, keep
+// Builtins that cannot exist in the VM (or not yet: HTTP/2, UDP). They load, keep
 // their constants and pure helpers (http.STATUS_CODES, net.isIP...), and their operations throw
 // ERR_NOT_SUPPORTED. Pure-JS ones are real: diagnostics_channel, punycode, stream/consumers,
 // v8 (heap statistics, serialize/deserialize), domain (minimal), constants, sys.
@@ -11,7 +11,7 @@ import os from "./os.js";
 import { Blob } from "./web.js";
 import { fixNames } from "./internal/names.js";
 
-function notSupported(what, why = "networking is not available in the agentOS VM yet") {
+function notSupported(what, why = "it is not available in the agentOS VM") {
   const e = new Error(`${what} is not supported: ${why}`);
   e.code = "ERR_NOT_SUPPORTED";
   return e;
@@ -53,12 +53,12 @@ const http2 = {
     HTTP_STATUS_NOT_FOUND: 404,
   },
   sensitiveHeaders: Symbol("nodejs.http2.sensitiveHeaders"),
-  ...stubs("http2", ["connect", "createServer", "createSecureServer", "getDefaultSettings", "getPackedSettings", "getUnpackedSettings", "performServerHandshake", "Http2ServerRequest", "Http2ServerResponse"]),
+  ...stubs("http2", ["connect", "createServer", "createSecureServer", "getDefaultSettings", "getPackedSettings", "getUnpackedSettings", "performServerHandshake", "Http2ServerRequest", "Http2ServerResponse"], "HTTP/2 is not available in the agentOS VM (HTTP/1.1 is)"),
 };
 
 // --- dgram, cluster, inspector, repl, sqlite, wasi, trace_events -----------------------
 
-const dgram = stubs("dgram", ["createSocket", "Socket"]);
+const dgram = stubs("dgram", ["createSocket", "Socket"], "UDP is not available in the agentOS VM (TCP is)");
 
 const cluster = Object.assign(new EventEmitter(), {
   isWorker: false,
