@@ -163,6 +163,24 @@ const srv = net.createServer((s) => {
     expect(r.stdout).toBe(`drained true\n${8 << 20} true\n`);
   });
 
+  it("IPv6 loopback and wildcard binds", async () => {
+    const r = await run(
+      vm,
+      `
+const net = require("net");
+const srv = net.createServer((s) => s.end(s.remoteAddress + " " + s.localAddress)).listen(4400, "::1", () => {
+  console.log(JSON.stringify(srv.address()));
+  net.connect({ port: 4400, host: "::1" }).on("data", (d) => { console.log(String(d)); srv.close(); });
+});
+const any = net.createServer((s) => s.end("any")).listen(4401, "0.0.0.0", () => {
+  net.connect(4401, "127.0.0.1").on("data", (d) => { console.log(String(d)); any.close(); });
+});
+`,
+    );
+    expect(r.stderr).toBe("");
+    expect(r.stdout.split("\n").sort()).toEqual(["", "::1 ::1", "any", '{"address":"::1","family":"IPv6","port":4400}']);
+  });
+
   it("a server keeps the process alive until closed; unref lets it exit", async () => {
     const r = await run(vm, `const s = require("net").createServer().listen(4300); s.unref(); console.log("bye")`);
     expect(r).toMatchObject({ exitCode: 0, stdout: "bye\n" });
@@ -301,6 +319,20 @@ describe("egress", () => {
         { op: "connect", hostname: "blocked.test", port: 443 },
         { op: "listen", hostname: "::", port: 5005 },
       ]);
+    } finally {
+      await vm.dispose();
+    }
+  });
+
+  it("a policy that allows lets the connection through to the host", async () => {
+    const asked: NetworkAccessRequest[] = [];
+    const vm = await AgentOs.create({
+      loopbackExemptPorts: [host.port],
+      permissions: { network: (r) => (asked.push(r), { allow: true }) },
+    });
+    try {
+      expect((await run(vm, probe("127.0.0.1", host.port))).stdout).toBe("ok HTTP/1.1 200 OK\n");
+      expect(asked).toEqual([{ op: "connect", hostname: "127.0.0.1", port: host.port }]);
     } finally {
       await vm.dispose();
     }
