@@ -7,7 +7,9 @@
 //! With the `js` feature it also makes the guest Node runtime's startup snapshot: `js/build.mjs`
 //! bundles `js/node/` (with the npm polyfills it uses) into one script, which runs in a fresh V8
 //! isolate with the runtime's ops registered (`src/js/ops.rs`, compiled here too, so V8's
-//! external references line up); the isolate's heap is saved to `OUT_DIR/node.snap`.
+//! external references line up); the isolate's heap is saved to `OUT_DIR/node.snap`. undici (the
+//! guest's fetch) is bundled apart into `OUT_DIR/undici.js`, which the crate embeds as text and
+//! the guest compiles on first use, outside the snapshot.
 
 // The build script runs on the build machine, not in a VM: host file access is its job.
 #![allow(clippy::disallowed_methods)]
@@ -49,6 +51,10 @@ fn snapshot() {
     assert!(
         status.success(),
         "js/build.mjs failed (run `npm install` first: it needs the dev dependencies)"
+    );
+    assert!(
+        out.join("undici.js").is_file(),
+        "js/build.mjs wrote no undici.js"
     );
     let code = std::fs::read_to_string(&bundle).expect("bundle");
     let runtime = || {

@@ -5,7 +5,7 @@
 // output (the scripts print values, not inspected objects, which differ between Node 20 and 22).
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { execFileSync } from "node:child_process";
-import { mkdtempSync, readFileSync, rmSync } from "node:fs";
+import { mkdtempSync, readFileSync, rmSync, writeFileSync } from "node:fs";
 import http from "node:http";
 import https from "node:https";
 import type { AddressInfo } from "node:net";
@@ -273,6 +273,50 @@ describe("fetch out of the VM", () => {
         await os.writeFile("/tmp/t.js", `fetch("https://localhost:${port}/").catch((e) => console.log(e.message, e.cause.code, e.cause.message));`);
         const r = await os.exec("node /tmp/t.js");
         expect(r.stdout).toMatch(/^fetch failed ECONNRESET TLS handshake with localhost .* failed: /);
+      } finally {
+        await os.dispose();
+      }
+    } finally {
+      server?.close();
+      rmSync(dir, { recursive: true, force: true });
+    }
+  });
+});
+
+describe("fetch over https with the environment's TLS settings", () => {
+  it("NODE_EXTRA_CA_CERTS adds a private CA; NODE_TLS_REJECT_UNAUTHORIZED=0 skips verification", async () => {
+    const dir = mkdtempSync(join(tmpdir(), "agentos-fetch-ca-"));
+    let server: https.Server | undefined;
+    try {
+      // A private CA and a server certificate it signs.
+      const ssl = (...args: string[]) => execFileSync("openssl", args, { cwd: dir, stdio: "ignore" });
+      ssl("req", "-x509", "-newkey", "rsa:2048", "-nodes", "-keyout", "ca.key", "-out", "ca.pem", "-subj", "/CN=agentOS fetch test CA", "-days", "1");
+      ssl("req", "-newkey", "rsa:2048", "-nodes", "-keyout", "key.pem", "-out", "server.csr", "-subj", "/CN=localhost");
+      writeFileSync(join(dir, "ext.cnf"), "subjectAltName=DNS:localhost,IP:127.0.0.1\nbasicConstraints=CA:FALSE\n");
+      ssl("x509", "-req", "-in", "server.csr", "-CA", "ca.pem", "-CAkey", "ca.key", "-CAcreateserial", "-out", "cert.pem", "-days", "1", "-extfile", "ext.cnf");
+      server = https.createServer({ key: readFileSync(join(dir, "key.pem")), cert: readFileSync(join(dir, "cert.pem")) }, (req, res) => res.end(`tls ok ${req.url}`));
+      await new Promise<void>((r) => server!.listen(0, "127.0.0.1", r));
+      const port = (server.address() as AddressInfo).port;
+      const os = await AgentOs.create({ loopbackExemptPorts: [port] });
+      try {
+        await os.writeFile("/etc/ca.pem", readFileSync(join(dir, "ca.pem")));
+        await os.writeFile(
+          "/tmp/t.js",
+          `fetch("https://localhost:${port}/x").then((r) => r.text()).then(console.log, (e) => console.log(e.message, e.cause.code));`,
+        );
+        const trusted = await os.exec("node /tmp/t.js", { env: { NODE_EXTRA_CA_CERTS: "/etc/ca.pem" } });
+        expect(trusted.stdout).toBe("tls ok /x\n");
+        expect(trusted.stderr).toBe("");
+        // Without it, the private CA is not trusted.
+        const untrusted = await os.exec("node /tmp/t.js");
+        expect(untrusted.stdout).toBe("fetch failed ECONNRESET\n");
+        // An unreadable file: Node's warning, and the certificate is not trusted.
+        const missing = await os.exec("node /tmp/t.js", { env: { NODE_EXTRA_CA_CERTS: "/etc/nope.pem" } });
+        expect(missing.stdout).toBe("fetch failed ECONNRESET\n");
+        expect(missing.stderr).toMatch(/^Warning: Ignoring extra certs from `\/etc\/nope\.pem`, load failed: .*ENOENT/);
+        const insecure = await os.exec("node /tmp/t.js", { env: { NODE_TLS_REJECT_UNAUTHORIZED: "0" } });
+        expect(insecure.stdout).toBe("tls ok /x\n");
+        expect(insecure.stderr).toMatch(/Warning: Setting the NODE_TLS_REJECT_UNAUTHORIZED environment variable to '0' makes TLS connections and HTTPS requests insecure/);
       } finally {
         await os.dispose();
       }

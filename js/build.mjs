@@ -1,5 +1,6 @@
 // Bundles the guest Node runtime (js/node/) and the npm polyfills it builds on into one
-// classic script, which build.rs evaluates and snapshots. Usage: node js/build.mjs OUTFILE
+// classic script, which build.rs evaluates and snapshots, and undici into `undici.js` beside it
+// (loaded by the guest on first use of fetch). Usage: node js/build.mjs OUTFILE
 import { build } from "esbuild";
 import { fileURLToPath } from "node:url";
 import path from "node:path";
@@ -37,32 +38,43 @@ const builtinsPlugin = {
   },
 };
 
-// undici (fetch, WebSocket: node/internal/fetch.js) requires Node's builtins by name. Each such
-// `require` becomes a lookup in the guest's builtin table made when undici's module is evaluated
-// (on first use of fetch), so the builtins are the guest's own instances (`instanceof Readable`
-// holds) and none of them is pulled into the bundle's eager graph on undici's behalf.
+// undici (fetch, WebSocket: node/internal/fetch.js) is a bundle of its own, `undici.js` next to
+// OUTFILE, kept out of the snapshot (booting a process does not pay for it): build.rs embeds it
+// in the binary and the guest compiles it on first use of fetch. It is CommonJS wrapped as
+// `(function (module, exports, require) {...})`; the Node builtins it requires stay `require`
+// calls, which the guest answers from its builtin table, so they are the guest's own instances
+// (`instanceof Readable` holds).
 const undiciDir = path.join(here, "..", "node_modules", "undici") + path.sep;
-const runtimeBuiltinsPlugin = {
-  name: "agentos-runtime-builtins",
+const undiciPlugin = {
+  name: "agentos-undici",
   setup(b) {
     b.onResolve({ filter: /^(node:)?[a-z_0-9]+(\/[a-z_0-9]+)?$/ }, (args) => {
       if (!args.importer.startsWith(undiciDir)) return undefined;
       const name = args.path.replace(/^node:/, "");
       if (!builtinModules.includes(name)) return undefined;
-      return { path: name, namespace: "agentos-builtin" };
+      return { path: args.path, external: true };
     });
-    b.onLoad({ filter: /.*/, namespace: "agentos-builtin" }, (args) => ({
-      contents: `module.exports = globalThis.__agentos.builtin(${JSON.stringify(args.path)});`,
-      loader: "js",
-    }));
     // llhttp comes in two builds, with and without WebAssembly SIMD, which V8 13 always has: the
-    // fallback (64 KB of base64 that every snapshot would carry) is the SIMD one again.
+    // fallback (64 KB of base64) is the SIMD one again.
     b.onLoad({ filter: /undici[\\/]lib[\\/]llhttp[\\/]llhttp-wasm\.js$/ }, () => ({
       contents: 'module.exports = require("./llhttp_simd-wasm.js");',
       loader: "js",
     }));
   },
 };
+
+// What Node's global fetch takes from undici (its index-fetch.js, without EventSource, the proxy
+// agent and the Dispatcher request API, which no global exposes). The global dispatcher (an
+// Agent over `net`/`tls`) is made when the fetch module loads.
+const undiciEntry = `
+module.exports = {
+  fetch: require("undici/lib/web/fetch/index.js").fetch,
+  Request: require("undici/lib/web/fetch/request.js").Request,
+  Response: require("undici/lib/web/fetch/response.js").Response,
+  Headers: require("undici/lib/web/fetch/headers.js").Headers,
+  FormData: require("undici/lib/web/fetch/formdata.js").FormData,
+  WebSocket: require("undici/lib/web/websocket/websocket.js").WebSocket,
+};`;
 
 // node-inspect-extracted, patched to show promise state, bracketed symbol keys and showProxy
 // through deno_core's introspection (js/patches/inspect.mjs).
@@ -85,15 +97,39 @@ await build({
   mainFields: ["main", "module"],
   conditions: ["node", "require"],
   target: "es2022",
-  plugins: [runtimeBuiltinsPlugin, builtinsPlugin, inspectPlugin],
+  plugins: [builtinsPlugin, inspectPlugin],
   // Class names survive bundling (`new Readable().constructor.name`, inspect output).
   keepNames: true,
   // Smaller source text in the snapshot (identifiers are kept: stack traces stay readable).
   minifyWhitespace: true,
   minifySyntax: true,
   inject: [internal("internal/process_inject.js")],
+  define: { global: "globalThis" },
+  legalComments: "none",
+  logLevel: "warning",
+});
+
+await build({
+  stdin: { contents: undiciEntry, resolveDir: here, sourcefile: "undici-entry.js", loader: "js" },
+  outfile: path.join(path.dirname(out), "undici.js"),
+  bundle: true,
+  format: "cjs",
+  platform: "neutral",
+  mainFields: ["main", "module"],
+  conditions: ["node", "require"],
+  target: "es2022",
+  plugins: [undiciPlugin],
+  keepNames: true,
+  minifyWhitespace: true,
+  minifySyntax: true,
+  // The script's value is the module function (evaluated by internal/fetch.js).
+  banner: { js: "(function (module, exports, require) {" },
+  footer: { js: "})" },
   // esbuildDetection: undici then sends `user-agent: node`, as Node's bundled copy does.
   define: { global: "globalThis", esbuildDetection: "1" },
+  // ASCII only (esbuild's default), so the guest can take the text as a one-byte string without
+  // copying it.
+  charset: "ascii",
   legalComments: "none",
   logLevel: "warning",
 });

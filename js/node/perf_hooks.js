@@ -1,7 +1,7 @@
 // `perf_hooks`: the global `performance` (./internal/globals.js), PerformanceObserver, and
 // histograms. monitorEventLoopDelay samples the delay of a timer that fires every `resolution` ms.
 
-import { performance, Performance, PerformanceEntry, PerformanceMark, PerformanceMeasure, observers } from "./internal/globals.js";
+import { performance, Performance, PerformanceEntry, PerformanceMark, PerformanceMeasure, PerformanceResourceTiming, observers } from "./internal/globals.js";
 import * as timers from "./internal/timers.js";
 import { fixNames } from "./internal/names.js";
 
@@ -223,7 +223,8 @@ export const constants = {
   NODE_PERFORMANCE_GC_FLAGS_SCHEDULE_IDLE: 64,
 };
 
-export class PerformanceResourceTiming extends PerformanceEntry {}
+// Made by performance.markResourceTiming (fetch), in ./internal/globals.js.
+export { PerformanceResourceTiming };
 
 export default fixNames({
   Performance,

@@ -1,14 +1,16 @@
 // `tls`: client connections whose TLS runs outside the VM.
 //
 // The guest asks the kernel for a connection with TLS (sys "connect" with `tls`); the sidecar
-// makes the TCP connection, does the handshake and verifies the certificate with its own root
-// store (plus `ca`, or none with `rejectUnauthorized: false`), and the guest reads and writes
-// the plaintext. So keys and certificates never enter the VM, and the host can apply its egress
-// rules (and inject credentials) to the HTTP that flows inside. TLS servers are not available.
+// makes the TCP connection, does the handshake and verifies the certificate against its own root
+// store plus NODE_EXTRA_CA_CERTS (or against `ca` alone; not at all with `rejectUnauthorized:
+// false` or NODE_TLS_REJECT_UNAUTHORIZED=0), and the guest reads and writes the plaintext. So keys
+// and certificates never enter the VM, and the host can apply its egress rules (and inject
+// credentials) to the HTTP that flows inside. TLS servers are not available.
 
 import { EventEmitter } from "./events.js";
 import { Socket, isIP, _normalizeArgs } from "./net.js";
 import { nodeError } from "./internal/fs_util.js";
+import { core, writeSync } from "./internal/sys.js";
 
 function notSupported(what) {
   return nodeError(Error, "ERR_NOT_SUPPORTED", `${what} is not supported: TLS is terminated outside the agentOS VM, so the VM cannot serve TLS`);
@@ -73,6 +75,40 @@ function pem(v) {
   return list.map((x) => (typeof x === "string" ? x : Buffer.from(x).toString("utf8")));
 }
 
+// NODE_EXTRA_CA_CERTS: a PEM file (in the VM) whose certificates are trusted in addition to the
+// default roots, read once, on the first connection (Node reads it once per process). As in Node,
+// a file that cannot be read is ignored with a warning, and an explicit `ca` replaces the roots,
+// these included.
+let extraCa;
+function extraCaCerts() {
+  if (extraCa !== undefined) return extraCa;
+  extraCa = null;
+  const file = process.env.NODE_EXTRA_CA_CERTS;
+  if (!file) return extraCa;
+  try {
+    extraCa = [globalThis.__agentos.builtin("fs").readFileSync(file, "utf8")];
+  } catch (e) {
+    try {
+      writeSync(2, core.encode(`Warning: Ignoring extra certs from \`${file}\`, load failed: ${e?.message ?? e}\n`));
+    } catch {}
+  }
+  return extraCa;
+}
+
+// NODE_TLS_REJECT_UNAUTHORIZED=0: connections without `rejectUnauthorized` skip verification (with
+// Node's warning, once).
+let warnedUnauthorized = false;
+function allowUnauthorized() {
+  const allow = process.env.NODE_TLS_REJECT_UNAUTHORIZED === "0";
+  if (allow && !warnedUnauthorized) {
+    warnedUnauthorized = true;
+    process.emitWarning(
+      "Setting the NODE_TLS_REJECT_UNAUTHORIZED environment variable to '0' makes TLS connections and HTTPS requests insecure by disabling certificate verification.",
+    );
+  }
+  return allow;
+}
+
 export function connect(...args) {
   const [options, cb] = _normalizeArgs(args);
   if (typeof args[1] === "object" && args[1] !== null && typeof args[0] !== "object") Object.assign(options, args[1]);
@@ -83,8 +119,14 @@ export function connect(...args) {
   const s = new TLSSocket(options);
   s.servername = servername || undefined;
   s._alpn = options.ALPNProtocols;
-  const rejectUnauthorized = options.rejectUnauthorized !== false;
-  s._tlsOptions = { servername: servername || host, rejectUnauthorized, ca: pem(options.ca || options.secureContext?.ca) };
+  const allow = allowUnauthorized();
+  const rejectUnauthorized = options.rejectUnauthorized === undefined ? !allow : options.rejectUnauthorized !== false;
+  const ca = pem(options.ca || options.secureContext?.ca);
+  s._tlsOptions = { servername: servername || host, rejectUnauthorized, ca };
+  if (rejectUnauthorized && !ca) {
+    const extra = extraCaCerts();
+    if (extra) s._tlsOptions.extraCa = extra;
+  }
   if (cb) s.once("secureConnect", cb);
   s.connect({ ...options, host, port: options.port ?? 443 });
   return s;

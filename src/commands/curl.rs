@@ -1297,6 +1297,7 @@ async fn transfer(
             servername: url.host.clone(),
             insecure: o.insecure,
             ca: Vec::new(),
+            extra_ca: Vec::new(),
         });
         let tls = match (tls, &o.cacert) {
             (Some(mut t), Some(f)) => {

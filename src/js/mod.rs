@@ -46,6 +46,13 @@ static SNAPSHOT: &[u8] = include_bytes!(concat!(env!("OUT_DIR"), "/node.snap"));
 /// The export names of every builtin module (for `import { x } from "node:fs"`).
 static BUILTIN_EXPORTS: &str = include_str!(concat!(env!("OUT_DIR"), "/node_exports.json"));
 
+/// Scripts the guest compiles on first use rather than carrying in the snapshot (see
+/// [`ops::LazySources`]): undici, behind `fetch` and `WebSocket` (`js/node/internal/fetch.js`).
+static LAZY_SOURCES: &[(&str, &str)] = &[(
+    "undici",
+    include_str!(concat!(env!("OUT_DIR"), "/undici.js")),
+)];
+
 /// Which bound stopped a guest.
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
 enum LimitHit {
@@ -492,9 +499,12 @@ fn new_runtime(host: &Rc<KernelHost>) -> JsRuntime {
             current.saturating_mul(4).max(current + (256 << 20))
         });
     }
-    js.op_state()
-        .borrow_mut()
-        .put::<ops::HostRef>(host.clone() as ops::HostRef);
+    {
+        let state = js.op_state();
+        let mut state = state.borrow_mut();
+        state.put::<ops::HostRef>(host.clone() as ops::HostRef);
+        state.put(ops::LazySources(LAZY_SOURCES));
+    }
     js
 }
 

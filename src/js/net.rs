@@ -45,6 +45,18 @@ fn socket_json(fd: i32, s: &Socket) -> Value {
     Value::Object(m)
 }
 
+/// PEM text given as a string or an array of strings.
+fn pem_list(v: Option<&Value>) -> Vec<String> {
+    match v {
+        Some(Value::String(s)) => vec![s.clone()],
+        Some(Value::Array(v)) => v
+            .iter()
+            .filter_map(|s| s.as_str().map(str::to_owned))
+            .collect(),
+        _ => Vec::new(),
+    }
+}
+
 fn net_err(e: Errno, syscall: &str, what: &str) -> SysError {
     let mut err = SysError::new(e.name(), format!("{syscall} {} {what}", e.name()));
     err.errno = -e.number();
@@ -160,14 +172,8 @@ impl KernelHost {
                         .unwrap_or(&host)
                         .to_owned(),
                     insecure: t.get("rejectUnauthorized").and_then(Value::as_bool) == Some(false),
-                    ca: match t.get("ca") {
-                        Some(Value::String(s)) => vec![s.clone()],
-                        Some(Value::Array(v)) => v
-                            .iter()
-                            .filter_map(|s| s.as_str().map(str::to_owned))
-                            .collect(),
-                        _ => Vec::new(),
-                    },
+                    ca: pem_list(t.get("ca")),
+                    extra_ca: pem_list(t.get("extraCa")),
                 });
                 Box::pin(async move {
                     let port = port?;

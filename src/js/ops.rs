@@ -282,6 +282,37 @@ fn op_now(state: &mut OpState) -> f64 {
     host(state).now()
 }
 
+/// Scripts embedded in the binary but kept out of the startup snapshot, which the guest compiles
+/// on first use (`undici.js`, for fetch): name → source. The crate puts them in the op state;
+/// the build script, which makes the snapshot, does not (the op then answers `undefined`).
+#[derive(Clone, Copy)]
+pub struct LazySources(pub &'static [(&'static str, &'static str)]);
+
+/// The source of a lazily loaded script, or `undefined`. ASCII text (esbuild's output) becomes
+/// an external string over the binary's bytes: nothing is copied.
+#[op2]
+fn op_lazy_source<'s>(
+    scope: &mut v8::HandleScope<'s>,
+    state: &mut OpState,
+    #[string] name: &str,
+) -> v8::Local<'s, v8::Value> {
+    let src = state
+        .try_borrow::<LazySources>()
+        .and_then(|l| l.0.iter().find(|(n, _)| *n == name))
+        .map(|(_, s)| *s);
+    let string = src.and_then(|s| {
+        if s.is_ascii() {
+            v8::String::new_external_onebyte_static(scope, s.as_bytes())
+        } else {
+            v8::String::new(scope, s)
+        }
+    });
+    match string {
+        Some(s) => s.into(),
+        None => v8::undefined(scope).into(),
+    }
+}
+
 #[op2(fast, reentrant)]
 fn op_exit(scope: &mut v8::HandleScope, state: &mut OpState, #[smi] code: i32) {
     host(state).exit(code);
@@ -303,5 +334,6 @@ deno_core::extension!(
         op_random_fill,
         op_now,
         op_exit,
+        op_lazy_source,
     ],
 );

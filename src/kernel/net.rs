@@ -11,7 +11,7 @@ use std::collections::{HashMap, VecDeque};
 use std::future::Future;
 use std::net::{IpAddr, Ipv4Addr, Ipv6Addr, SocketAddr};
 use std::pin::Pin;
-use std::sync::atomic::{AtomicBool, AtomicU16, Ordering};
+use std::sync::atomic::{AtomicBool, AtomicU32, Ordering};
 use std::sync::{Arc, Weak};
 use std::time::Duration;
 
@@ -53,8 +53,11 @@ pub struct TlsRequest {
     pub servername: String,
     /// Skip certificate verification (`rejectUnauthorized: false`).
     pub insecure: bool,
-    /// Extra trusted roots, PEM.
+    /// Trusted roots replacing the default ones (the `ca` option), PEM.
     pub ca: Vec<String>,
+    /// Roots trusted in addition to the default ones (`NODE_EXTRA_CA_CERTS`), PEM; unused when
+    /// `ca` is set. Certificates that do not parse are ignored.
+    pub extra_ca: Vec<String>,
 }
 
 /// One end of a connection.
@@ -156,6 +159,16 @@ impl Socket {
         self.tx.lock().as_ref().is_some_and(|w| w.has_readers())
     }
 
+    /// Resolves once the peer no longer reads what this end sends (it closed, or shut down its
+    /// receiving side); never, once this end has shut down sending.
+    pub async fn peer_gone(&self) {
+        let tx = self.tx.lock().clone();
+        match tx {
+            Some(w) => w.readers_gone().await,
+            None => std::future::pending().await,
+        }
+    }
+
     /// Whether [`close`](Socket::close) ran.
     pub fn is_closed(&self) -> bool {
         self.closed.load(Ordering::Acquire)
@@ -221,6 +234,8 @@ impl Listener {
 
     fn push(&self, s: Socket) -> std::result::Result<(), Errno> {
         let mut q = self.queue.lock();
+        // Connections whose client already went away hold buffers nobody will read.
+        q.retain(Socket::peer_reading);
         if self.closed.load(Ordering::Acquire) || q.len() >= BACKLOG {
             return Err(Errno::ECONNREFUSED);
         }
@@ -246,7 +261,7 @@ struct NetInner {
 /// One VM's network stack.
 pub struct Net {
     inner: Arc<NetInner>,
-    next_port: AtomicU16,
+    next_port: AtomicU32,
     capacity: usize,
     egress: RwLock<Option<Arc<dyn Egress>>>,
     down: AtomicBool,
@@ -292,7 +307,7 @@ impl Net {
                 ports: Mutex::new(HashMap::new()),
                 listening: Notify::new(),
             }),
-            next_port: AtomicU16::new(EPHEMERAL.0),
+            next_port: AtomicU32::new(0),
             capacity: capacity.max(1024),
             egress: RwLock::new(None),
             down: AtomicBool::new(false),
@@ -310,9 +325,9 @@ impl Net {
     }
 
     fn ephemeral(&self) -> u16 {
-        let span = EPHEMERAL.1 - EPHEMERAL.0 + 1;
-        let n = self.next_port.fetch_add(1, Ordering::Relaxed);
-        EPHEMERAL.0 + (n.wrapping_sub(EPHEMERAL.0)) % span
+        let span = u32::from(EPHEMERAL.1 - EPHEMERAL.0) + 1;
+        let n = self.next_port.fetch_add(1, Ordering::Relaxed) % span;
+        EPHEMERAL.0 + n as u16
     }
 
     /// Listen on `ip:port` (`port` 0 picks a free ephemeral port). Every local address shares
@@ -325,6 +340,10 @@ impl Net {
             return Err(Errno::EADDRNOTAVAIL);
         }
         let mut ports = self.inner.ports.lock();
+        // Checked again under the lock: `shutdown` drains the table holding it.
+        if self.down.load(Ordering::Acquire) {
+            return Err(Errno::EBADF);
+        }
         ports.retain(|_, w| w.strong_count() > 0);
         let port = if port == 0 {
             let span = usize::from(EPHEMERAL.1 - EPHEMERAL.0) + 1;

@@ -1,5 +1,6 @@
 //! TLS for outbound connections, terminated on the host (rustls with the Mozilla roots of
-//! `webpki-roots`, plus a guest's `ca`). The guest reads and writes the plaintext.
+//! `webpki-roots` and the guest's `NODE_EXTRA_CA_CERTS`, or its `ca` instead). The guest reads and
+//! writes the plaintext.
 
 use std::sync::{Arc, OnceLock};
 
@@ -105,7 +106,18 @@ fn config_for(req: &TlsRequest) -> Result<Arc<ClientConfig>, String> {
         return Ok(Arc::new(c));
     }
     if req.ca.is_empty() {
-        return default_config();
+        if req.extra_ca.is_empty() {
+            return default_config();
+        }
+        // NODE_EXTRA_CA_CERTS: added to the default roots; what does not parse is ignored (Node
+        // warns about an unreadable file, which the guest does).
+        let mut roots = webpki_roots();
+        for pem in &req.extra_ca {
+            roots.add_parsable_certificates(
+                CertificateDer::pem_slice_iter(pem.as_bytes()).filter_map(Result::ok),
+            );
+        }
+        return config(roots).map(Arc::new).map_err(|e| e.to_string());
     }
     // Node: `ca` replaces the default roots.
     let mut roots = RootCertStore::empty();

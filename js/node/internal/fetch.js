@@ -1,30 +1,24 @@
 // fetch, Request, Response, Headers, FormData and WebSocket: undici 6, as in Node 22 (whose fetch
-// is undici), over our `net`/`tls`. undici is bundled (js/build.mjs resolves the builtins it
-// requires through the guest's builtin table when it loads) but evaluated only when a program
-// first calls fetch or touches one of these globals: booting a process does not pay for it.
+// is undici), over our `net`/`tls`. undici is a bundle of its own (js/build.mjs), embedded in the
+// binary but not in the startup snapshot, and compiled only when a program first calls fetch or
+// touches one of these globals: booting a process does not pay for it.
 
-/* global require */
+import { core } from "./sys.js";
 
 let undici;
 
 /// The classes and fetch function of undici, which is evaluated on the first call.
 export function loadUndici() {
   if (undici) return undici;
-  markWebStreams();
-  // undici reports each response's timing through this (Node 22 has it; ours records no
-  // 'resource' entries yet).
-  if (typeof globalThis.performance.markResourceTiming !== "function") {
-    Object.defineProperty(Object.getPrototypeOf(globalThis.performance), "markResourceTiming", {
-      value: function markResourceTiming() {},
-      writable: true,
-      configurable: true,
-      enumerable: false,
-    });
-  }
-  // What Node's global fetch takes from undici (its index-fetch.js, without EventSource, the
-  // proxy agent and the Dispatcher request API, which no global exposes). The global dispatcher
-  // (an Agent over `net`/`tls`) is made when the fetch module loads.
-  const { fetch } = require("undici/lib/web/fetch/index.js");
+  // undici.js (js/build.mjs), embedded in the binary and kept out of the snapshot.
+  const src = core.ops.op_lazy_source("undici");
+  if (typeof src !== "string") throw new Error("agentOS: undici is not available");
+  const [fn, err] = core.evalContext(src, "ext:agentos/undici.js");
+  if (err) throw err.thrown;
+  const module = { exports: {} };
+  // Its `require` of a Node builtin gets the guest's own module.
+  fn.call(module.exports, module, module.exports, globalThis.__agentos.builtin);
+  const { fetch, Request, Response, Headers, FormData, WebSocket } = module.exports;
   undici = {
     // As Node's: the error's stack is where fetch was called, not undici's internals.
     fetch: (input, init) =>
@@ -32,67 +26,13 @@ export function loadUndici() {
         if (err !== null && typeof err === "object") Error.captureStackTrace(err);
         throw err;
       }),
-    Request: require("undici/lib/web/fetch/request.js").Request,
-    Response: require("undici/lib/web/fetch/response.js").Response,
-    Headers: require("undici/lib/web/fetch/headers.js").Headers,
-    FormData: require("undici/lib/web/fetch/formdata.js").FormData,
-    WebSocket: require("undici/lib/web/websocket/websocket.js").WebSocket,
+    Request,
+    Response,
+    Headers,
+    FormData,
+    WebSocket,
   };
   return undici;
-}
-
-// Node's web streams carry their state under these symbols, which `stream.isDisturbed`,
-// `stream.isErrored` and `stream.finished` read (undici's `bodyUsed`, its body checks and the end
-// of a response go through them); the polyfill keeps the same state in `_disturbed`, `_state` and
-// `_storedError`. `_state` becomes an accessor so that the closed promise settles when the stream
-// closes or errors (streams made before this runs keep a plain `_state`: their closed promise
-// settles only if they had already ended).
-const kState = Symbol("state");
-const kClosed = Symbol("closed");
-
-function settle(stream) {
-  const d = stream[kClosed];
-  if (!d || stream[kState] === "readable") return;
-  // The polyfill stores the error just after the state.
-  queueMicrotask(() => (stream[kState] === "errored" ? d.reject(stream._storedError) : d.resolve()));
-}
-
-function markWebStreams() {
-  const proto = globalThis.ReadableStream.prototype;
-  if (Object.prototype.hasOwnProperty.call(proto, Symbol.for("nodejs.stream.disturbed"))) return;
-  const hidden = (get, set) => ({ get, set, configurable: true, enumerable: false });
-  Object.defineProperties(proto, {
-    _state: hidden(
-      function () {
-        return this[kState];
-      },
-      function (v) {
-        this[kState] = v;
-        settle(this);
-      },
-    ),
-    [Symbol.for("nodejs.stream.disturbed")]: hidden(function () {
-      return !!this._disturbed;
-    }),
-    [Symbol.for("nodejs.stream.errored")]: hidden(function () {
-      return this._state === "errored";
-    }),
-    [Symbol.for("nodejs.stream.readable")]: hidden(function () {
-      return this._state === "readable";
-    }),
-    [Symbol.for("nodejs.webstream.isClosedPromise")]: hidden(function () {
-      if (!this[kClosed]) {
-        const d = {};
-        d.promise = new Promise((resolve, reject) => Object.assign(d, { resolve, reject }));
-        // Settled whether or not anyone waits on it, as Node's is.
-        d.promise.catch(() => {});
-        this[kClosed] = d;
-        if (Object.prototype.hasOwnProperty.call(this, "_state")) this[kState] = this._state;
-        settle(this);
-      }
-      return this[kClosed];
-    }),
-  });
 }
 
 /// Install the globals on `g` as Node 22 does: `fetch` is a plain (enumerable) function that loads

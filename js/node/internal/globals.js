@@ -262,6 +262,112 @@ class PerformanceMark extends PerformanceEntry {
 
 class PerformanceMeasure extends PerformanceEntry {}
 
+// A fetch's timing (entry type "resource"), as Node's lib/internal/perf/resource_timing.js makes
+// it from the fetch spec's timing info that undici passes to performance.markResourceTiming.
+const kMakeResource = Symbol("makeResource");
+class PerformanceResourceTiming extends PerformanceEntry {
+  #timing;
+  #initiatorType;
+  #cacheMode;
+  #deliveryType;
+  #responseStatus;
+  constructor(token, requestedUrl, initiatorType, timingInfo, cacheMode, responseStatus, deliveryType) {
+    if (token !== kMakeResource) throw Object.assign(new TypeError("Illegal constructor"), { code: "ERR_ILLEGAL_CONSTRUCTOR" });
+    super(requestedUrl, "resource", timingInfo.startTime, timingInfo.endTime - timingInfo.startTime, null);
+    this.#timing = timingInfo;
+    this.#initiatorType = initiatorType;
+    this.#cacheMode = cacheMode;
+    this.#responseStatus = responseStatus;
+    this.#deliveryType = deliveryType;
+  }
+  get initiatorType() {
+    return this.#initiatorType;
+  }
+  get workerStart() {
+    return this.#timing.finalServiceWorkerStartTime;
+  }
+  get redirectStart() {
+    return this.#timing.redirectStartTime;
+  }
+  get redirectEnd() {
+    return this.#timing.redirectEndTime;
+  }
+  get fetchStart() {
+    return this.#timing.postRedirectStartTime;
+  }
+  get domainLookupStart() {
+    return this.#timing.finalConnectionTimingInfo?.domainLookupStartTime;
+  }
+  get domainLookupEnd() {
+    return this.#timing.finalConnectionTimingInfo?.domainLookupEndTime;
+  }
+  get connectStart() {
+    return this.#timing.finalConnectionTimingInfo?.connectionStartTime;
+  }
+  get connectEnd() {
+    return this.#timing.finalConnectionTimingInfo?.connectionEndTime;
+  }
+  get secureConnectionStart() {
+    return this.#timing.finalConnectionTimingInfo?.secureConnectionStartTime;
+  }
+  get nextHopProtocol() {
+    return this.#timing.finalConnectionTimingInfo?.ALPNNegotiatedProtocol;
+  }
+  get requestStart() {
+    return this.#timing.finalNetworkRequestStartTime;
+  }
+  get responseStart() {
+    return this.#timing.finalNetworkResponseStartTime;
+  }
+  get responseEnd() {
+    return this.#timing.endTime;
+  }
+  get encodedBodySize() {
+    return this.#timing.encodedBodySize;
+  }
+  get decodedBodySize() {
+    return this.#timing.decodedBodySize;
+  }
+  get transferSize() {
+    if (this.#cacheMode === "local") return 0;
+    if (this.#cacheMode === "validated") return 300;
+    return this.#timing.encodedBodySize + 300;
+  }
+  get deliveryType() {
+    return this.#deliveryType;
+  }
+  get responseStatus() {
+    return this.#responseStatus;
+  }
+  toJSON() {
+    return {
+      name: this.name,
+      entryType: this.entryType,
+      startTime: this.startTime,
+      duration: this.duration,
+      initiatorType: this.initiatorType,
+      nextHopProtocol: this.nextHopProtocol,
+      workerStart: this.workerStart,
+      redirectStart: this.redirectStart,
+      redirectEnd: this.redirectEnd,
+      fetchStart: this.fetchStart,
+      domainLookupStart: this.domainLookupStart,
+      domainLookupEnd: this.domainLookupEnd,
+      connectStart: this.connectStart,
+      connectEnd: this.connectEnd,
+      secureConnectionStart: this.secureConnectionStart,
+      requestStart: this.requestStart,
+      responseStart: this.responseStart,
+      responseEnd: this.responseEnd,
+      transferSize: this.transferSize,
+      encodedBodySize: this.encodedBodySize,
+      decodedBodySize: this.decodedBodySize,
+      deliveryType: this.deliveryType,
+      responseStatus: this.responseStatus,
+    };
+  }
+}
+
 const entries = [];
 /// PerformanceObservers (perf_hooks.js): each gets the entries of the types it observes.
 export const observers = new Set();
@@ -320,6 +426,9 @@ const performanceMethods = {
   clearMarks: (n) => remove("mark", n),
   clearMeasures: (n) => remove("measure", n),
   clearResourceTimings: () => remove("resource"),
+  // Called by fetch (undici) when a response ends, unbound (Node's does not use `this` either).
+  markResourceTiming: (timingInfo, requestedUrl, initiatorType, global, cacheMode, bodyInfo, responseStatus, deliveryType = "") =>
+    record(new PerformanceResourceTiming(kMakeResource, requestedUrl, initiatorType, timingInfo, cacheMode, responseStatus, deliveryType)),
   setResourceTimingBufferSize: () => {},
   toJSON: () => ({ timeOrigin: performance.timeOrigin, eventLoopUtilization: performance.eventLoopUtilization() }),
   // The VM does not measure loop idleness: the loop is reported as always active.
@@ -343,9 +452,9 @@ function remove(type, name) {
   for (let i = entries.length - 1; i >= 0; i--) if (entries[i].entryType === type && (name === undefined || entries[i].name === name)) entries.splice(i, 1);
 }
 
-export { TextEncoder, TextDecoder, btoa, atob, structuredClone, queueMicrotask, performance, Performance, PerformanceEntry, PerformanceMark, PerformanceMeasure };
+export { TextEncoder, TextDecoder, btoa, atob, structuredClone, queueMicrotask, performance, Performance, PerformanceEntry, PerformanceMark, PerformanceMeasure, PerformanceResourceTiming };
 
-fixNames({ TextEncoder, TextDecoder, Performance, PerformanceEntry, PerformanceMark, PerformanceMeasure });
+fixNames({ TextEncoder, TextDecoder, Performance, PerformanceEntry, PerformanceMark, PerformanceMeasure, PerformanceResourceTiming });
 
 // V8 internals for util.inspect (promise state, proxy details): js/patches/inspect.mjs makes
 // node-inspect-extracted use these instead of its stubs.

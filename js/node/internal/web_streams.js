@@ -8,6 +8,58 @@ import { fixNames } from "./names.js";
 
 export const { ReadableStream, ReadableStreamDefaultReader, ReadableStreamBYOBReader, ReadableStreamBYOBRequest, ReadableByteStreamController, ReadableStreamDefaultController, WritableStream, WritableStreamDefaultWriter, WritableStreamDefaultController, TransformStream, TransformStreamDefaultController, ByteLengthQueuingStrategy, CountQueuingStrategy } = streams;
 
+// Node's web streams carry their state under these symbols, which `stream.isDisturbed`,
+// `stream.isErrored` and `stream.finished` read (undici's `bodyUsed`, its body checks and the end
+// of a response go through them); the polyfill keeps the same state in `_disturbed`, `_state` and
+// `_storedError`. `_state` becomes an accessor so that the closed promise settles when the stream
+// closes or errors. The prototype is marked when this module loads, before any stream exists.
+const kState = Symbol("state");
+const kClosed = Symbol("closed");
+
+function settle(stream) {
+  const d = stream[kClosed];
+  if (!d || stream[kState] === "readable") return;
+  // The polyfill stores the error just after the state.
+  queueMicrotask(() => (stream[kState] === "errored" ? d.reject(stream._storedError) : d.resolve()));
+}
+
+function markWebStreams(proto) {
+  const hidden = (get, set) => ({ get, set, configurable: true, enumerable: false });
+  Object.defineProperties(proto, {
+    _state: hidden(
+      function () {
+        return this[kState];
+      },
+      function (v) {
+        this[kState] = v;
+        settle(this);
+      },
+    ),
+    [Symbol.for("nodejs.stream.disturbed")]: hidden(function () {
+      return !!this._disturbed;
+    }),
+    [Symbol.for("nodejs.stream.errored")]: hidden(function () {
+      return this._state === "errored";
+    }),
+    [Symbol.for("nodejs.stream.readable")]: hidden(function () {
+      return this._state === "readable";
+    }),
+    [Symbol.for("nodejs.webstream.isClosedPromise")]: hidden(function () {
+      if (!this[kClosed]) {
+        const d = {};
+        d.promise = new Promise((resolve, reject) => Object.assign(d, { resolve, reject }));
+        // Settled whether or not anyone waits on it, as Node's is.
+        d.promise.catch(() => {});
+        this[kClosed] = d;
+        settle(this);
+      }
+      return this[kClosed];
+    }),
+  });
+}
+
+markWebStreams(streams.ReadableStream.prototype);
+
 export class TextEncoderStream extends streams.TransformStream {
   constructor() {
     const enc = new globalThis.TextEncoder();
