@@ -212,7 +212,15 @@ export interface Permissions {
         value?: string;
     }) => PermissionDecision;
 }
-/** Headers the host adds to guests' HTTP requests to `host` (`*.example.com` matches subdomains). */
+/**
+ * Headers the host adds to guests' HTTP requests to `host` (`*.example.com` matches subdomains).
+ * Without `port` a rule applies to TLS connections only (`https`, `fetch("https://…")`), so a
+ * secret never travels in clear unless the rule names the port. Only requests whose `Host`
+ * (and absolute target) name the connected host get the headers; on TLS connections the host
+ * verifies the server as `host` whatever the guest asks. A request whose body framing is
+ * ambiguous (`Content-Length` with `Transfer-Encoding`, conflicting lengths) closes the
+ * connection.
+ */
 export interface EgressRule {
     host: string;
     port?: number;

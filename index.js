@@ -635,7 +635,17 @@ class AgentOs {
             headers.unshift(["host", url.host || `localhost:${port}`]);
         const body = request.body === null ? undefined : new Uint8Array(await request.arrayBuffer());
         const vm = this.#vm;
-        const head = await call(vm.fetch(port, { method: request.method, target: `${url.pathname}${url.search}`, headers, body }));
+        const signal = request.signal;
+        signal.throwIfAborted();
+        const pending = call(vm.fetch(port, { method: request.method, target: `${url.pathname}${url.search}`, headers, body }));
+        // An abort rejects at once; a head that still arrives has its connection closed.
+        const aborted = new Promise((_, reject) => {
+            signal.addEventListener("abort", () => reject(signal.reason), { once: true });
+        });
+        aborted.catch(() => { });
+        pending.then((h) => signal.aborted && vm.fetchCancel(h.body)).catch(() => { });
+        const head = await Promise.race([pending, aborted]);
+        signal.addEventListener("abort", () => vm.fetchCancel(head.body), { once: true });
         const nullBody = request.method === "HEAD" || head.status === 204 || head.status === 205 || head.status === 304;
         const stream = nullBody
             ? null

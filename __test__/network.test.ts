@@ -375,7 +375,7 @@ describe("egress", () => {
     const secret = `sk-test-${Math.random().toString(36).slice(2)}`;
     const vm = await AgentOs.create({
       loopbackExemptPorts: [host.port],
-      egress: [{ host: "127.0.0.1", headers: { authorization: `Bearer ${secret}`, "x-api-key": secret } }],
+      egress: [{ host: "127.0.0.1", port: host.port, headers: { authorization: `Bearer ${secret}`, "x-api-key": secret } }],
     });
     try {
       const n = host.seen.length;
@@ -384,8 +384,8 @@ describe("egress", () => {
         `
 const net = require("net");
 const s = net.connect(${host.port}, "127.0.0.1", () => {
-  s.write("POST /one HTTP/1.1\\r\\nHost: api\\r\\nAuthorization: guest-value\\r\\nContent-Length: 3\\r\\n\\r\\nabc");
-  s.write("GET /two HTTP/1.1\\r\\nHost: api\\r\\nConnection: close\\r\\n\\r\\n");
+  s.write("POST /one HTTP/1.1\\r\\nHost: 127.0.0.1:${host.port}\\r\\nAuthorization: guest-value\\r\\nContent-Length: 3\\r\\n\\r\\nabc");
+  s.write("GET /two HTTP/1.1\\r\\nHost: 127.0.0.1\\r\\nConnection: close\\r\\n\\r\\n");
 });
 let got = "";
 s.on("data", (d) => (got += d));
@@ -405,6 +405,13 @@ console.log(JSON.stringify(process.env).includes("sk-test-"));
       }
       const grep = await vm.exec(`grep -r ${secret} /etc /home /tmp /usr 2>/dev/null | wc -l`);
       expect(grep.stdout.trim()).toBe("0");
+      // A request naming another host (as a shared front end would route it) gets nothing.
+      const m = host.seen.length;
+      await run(
+        vm,
+        `const s = require("net").connect(${host.port}, "127.0.0.1", () => s.end("GET /other HTTP/1.1\\r\\nHost: attacker.example\\r\\nConnection: close\\r\\n\\r\\n")); s.resume();`,
+      );
+      expect(host.seen.slice(m).map((x) => [x.url, x.headers.authorization])).toEqual([["/other", undefined]]);
     } finally {
       await vm.dispose();
     }
@@ -446,8 +453,16 @@ s.on("error", (e) => console.log("error", e.code, e.message));
         const ok = await run(vm, get(`ca: require("fs").readFileSync("/tmp/ca.pem")`));
         expect(ok.stdout).toBe("secure true true\ntls ok /x\n");
         expect(sawAuth).toBe("Bearer tls-secret");
-        const insecure = await run(vm, get("rejectUnauthorized: false"));
-        expect(insecure.stdout).toBe("secure true false\ntls ok /x\n");
+        // Where credentials are injected, the host verifies the server whatever the guest asks.
+        const forced = await run(vm, get("rejectUnauthorized: false"));
+        expect(forced.stdout).toMatch(/^error ECONNRESET TLS handshake/);
+        const plain = await AgentOs.create({ loopbackExemptPorts: [port] });
+        try {
+          const insecure = await run(plain, get("rejectUnauthorized: false"));
+          expect(insecure.stdout).toBe("secure true false\ntls ok /x\n");
+        } finally {
+          await plain.dispose();
+        }
         const refused = await run(vm, get(""));
         expect(refused.stdout).toMatch(/^error ECONNRESET TLS handshake with localhost .* failed: .*(UnknownIssuer|certificate)/);
       } finally {

@@ -227,7 +227,15 @@ export interface Permissions {
   env?: (request: { op: "read" | "write"; key: string; value?: string }) => PermissionDecision;
 }
 
-/** Headers the host adds to guests' HTTP requests to `host` (`*.example.com` matches subdomains). */
+/**
+ * Headers the host adds to guests' HTTP requests to `host` (`*.example.com` matches subdomains).
+ * Without `port` a rule applies to TLS connections only (`https`, `fetch("https://…")`), so a
+ * secret never travels in clear unless the rule names the port. Only requests whose `Host`
+ * (and absolute target) name the connected host get the headers; on TLS connections the host
+ * verifies the server as `host` whatever the guest asks. A request whose body framing is
+ * ambiguous (`Content-Length` with `Transfer-Encoding`, conflicting lengths) closes the
+ * connection.
+ */
 export interface EgressRule {
   host: string;
   port?: number;
@@ -955,7 +963,17 @@ export class AgentOs {
     if (!hasHost) headers.unshift(["host", url.host || `localhost:${port}`]);
     const body = request.body === null ? undefined : new Uint8Array(await request.arrayBuffer());
     const vm = this.#vm;
-    const head = await call(vm.fetch(port, { method: request.method, target: `${url.pathname}${url.search}`, headers, body }));
+    const signal = request.signal;
+    signal.throwIfAborted();
+    const pending = call(vm.fetch(port, { method: request.method, target: `${url.pathname}${url.search}`, headers, body }));
+    // An abort rejects at once; a head that still arrives has its connection closed.
+    const aborted = new Promise<never>((_, reject) => {
+      signal.addEventListener("abort", () => reject(signal.reason), { once: true });
+    });
+    aborted.catch(() => {});
+    pending.then((h) => signal.aborted && vm.fetchCancel(h.body)).catch(() => {});
+    const head = await Promise.race([pending, aborted]);
+    signal.addEventListener("abort", () => vm.fetchCancel(head.body), { once: true });
     const nullBody = request.method === "HEAD" || head.status === 204 || head.status === 205 || head.status === 304;
     const stream = nullBody
       ? null

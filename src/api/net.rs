@@ -15,7 +15,7 @@ use parking_lot::Mutex;
 
 use crate::error::{Error as CoreError, Result as CoreResult};
 use crate::kernel::errno::Errno;
-use crate::kernel::net::BoxFut;
+use crate::kernel::net::{BoxFut, Socket};
 use crate::kernel::Kernel;
 use crate::net::http1::{self, Body};
 use crate::net::{Decision, HeaderRule, NetRequest, NetworkCheck};
@@ -105,14 +105,35 @@ impl NetworkCheck for JsNetworkCheck {
     }
 }
 
+fn bad_text(what: &str, v: &str) -> Option<CoreError> {
+    v.bytes()
+        .any(|b| b == b'\r' || b == b'\n' || b == 0)
+        .then(|| {
+            CoreError::errno_msg(
+                Errno::EINVAL,
+                format!("{what} {v:?} contains a line break or NUL"),
+            )
+        })
+}
+
 /// Egress rules as the core takes them.
-pub(crate) fn header_rules(rules: Vec<EgressRule>) -> Vec<HeaderRule> {
+pub(crate) fn header_rules(rules: Vec<EgressRule>) -> CoreResult<Vec<HeaderRule>> {
     rules
         .into_iter()
-        .map(|r| HeaderRule {
-            host: r.host,
-            port: r.port.and_then(|p| u16::try_from(p).ok()),
-            headers: r.headers.into_iter().collect(),
+        .map(|r| {
+            let port = r.port.map(|p| port_of(f64::from(p))).transpose()?;
+            for (k, v) in &r.headers {
+                if let Some(e) =
+                    bad_text("egress header", k).or_else(|| bad_text("egress header value", v))
+                {
+                    return Err(e);
+                }
+            }
+            Ok(HeaderRule {
+                host: r.host,
+                port,
+                headers: r.headers.into_iter().collect(),
+            })
         })
         .collect()
 }
@@ -143,11 +164,14 @@ pub struct FetchResponse {
     pub body: u32,
 }
 
+/// A response body being read, and the connection it arrives on (closed to cancel a read).
+type OpenBody = (Arc<Socket>, Arc<tokio::sync::Mutex<Body>>);
+
 /// Bodies of responses being read by the host, per VM.
 #[derive(Default)]
 pub(crate) struct Bodies {
     next: AtomicU32,
-    open: Mutex<HashMap<u32, Arc<tokio::sync::Mutex<Body>>>>,
+    open: Mutex<HashMap<u32, OpenBody>>,
 }
 
 /// A port number from JS.
@@ -183,16 +207,17 @@ impl Bodies {
                     ),
                 )
             })?;
+        let sock = Arc::new(sock);
         let http1::Response {
             status,
             reason,
             headers,
             body,
-        } = http1::send(Arc::new(sock), &req).await?;
+        } = http1::send(sock.clone(), &req).await?;
         let id = self.next.fetch_add(1, Ordering::Relaxed) + 1;
         self.open
             .lock()
-            .insert(id, Arc::new(tokio::sync::Mutex::new(body)));
+            .insert(id, (sock, Arc::new(tokio::sync::Mutex::new(body))));
         Ok(FetchResponse {
             status: u32::from(status),
             status_text: reason,
@@ -203,7 +228,7 @@ impl Bodies {
 
     /// The next chunk of body `id`; `None` (and the body forgotten) at its end.
     pub(crate) async fn read(self: Arc<Self>, id: u32) -> CoreResult<Option<Bytes>> {
-        let Some(body) = self.open.lock().get(&id).cloned() else {
+        let Some((_, body)) = self.open.lock().get(&id).cloned() else {
             return Ok(None);
         };
         let r = body.lock().await.next().await;
@@ -213,28 +238,54 @@ impl Bodies {
         r
     }
 
-    /// Stop reading body `id` (its connection closes).
+    /// Stop reading body `id`: its connection closes (a read in flight ends).
     pub(crate) fn cancel(&self, id: u32) {
-        self.open.lock().remove(&id);
+        if let Some((sock, _)) = self.open.lock().remove(&id) {
+            sock.close();
+        }
+    }
+
+    /// Close every body (the VM is disposed).
+    pub(crate) fn clear(&self) {
+        for (_, (sock, _)) in self.open.lock().drain() {
+            sock.close();
+        }
     }
 }
 
-/// A fetch request as the core takes it.
-pub(crate) fn to_request(r: FetchRequest) -> http1::Request {
-    http1::Request {
+/// A fetch request as the core takes it; `EINVAL` for text that would break the request
+/// line or a header apart.
+pub(crate) fn to_request(r: FetchRequest) -> CoreResult<http1::Request> {
+    let headers: Vec<(String, String)> = r
+        .headers
+        .into_iter()
+        .filter_map(|mut p| {
+            (p.len() == 2).then(|| {
+                let v = p.pop().unwrap_or_default();
+                let k = p.pop().unwrap_or_default();
+                (k, v)
+            })
+        })
+        .collect();
+    let checks = [("method", &r.method), ("request target", &r.target)];
+    for (what, v) in checks {
+        if let Some(e) = bad_text(what, v).or_else(|| {
+            v.contains(' ').then(|| {
+                CoreError::errno_msg(Errno::EINVAL, format!("{what} {v:?} contains a space"))
+            })
+        }) {
+            return Err(e);
+        }
+    }
+    for (k, v) in &headers {
+        if let Some(e) = bad_text("header", k).or_else(|| bad_text("header value", v)) {
+            return Err(e);
+        }
+    }
+    Ok(http1::Request {
         method: r.method,
         target: r.target,
-        headers: r
-            .headers
-            .into_iter()
-            .filter_map(|mut p| {
-                (p.len() == 2).then(|| {
-                    let v = p.pop().unwrap_or_default();
-                    let k = p.pop().unwrap_or_default();
-                    (k, v)
-                })
-            })
-            .collect(),
+        headers,
         body: r.body.map(|b| Bytes::copy_from_slice(&b)),
-    }
+    })
 }

@@ -142,7 +142,7 @@ impl JsVm {
                 None => None,
             },
             exempt_ports: exempt,
-            inject: header_rules(options.egress.unwrap_or_default()),
+            inject: sync(&env, header_rules(options.egress.unwrap_or_default()))?,
         };
         let egress = crate::net::HostEgress::new(cfg, self.sidecar.runtime().handle().clone());
         kernel.net().set_egress(Some(Arc::new(egress)));
@@ -161,7 +161,7 @@ impl JsVm {
             env,
             async move {
                 let kernel = vm.kernel()?;
-                bodies.fetch(kernel, port_of(port)?, req).await
+                bodies.fetch(kernel, port_of(port)?, req?).await
             },
             |_env, head: FetchResponse| Ok(head),
         )
@@ -186,6 +186,7 @@ impl JsVm {
     #[napi]
     pub fn dispose(&self) {
         self.events.lock().take();
+        self.bodies.clear();
         self.vm.dispose();
         self.sidecar.release_vm(self.vm.id());
     }

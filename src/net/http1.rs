@@ -13,6 +13,9 @@ use crate::kernel::net::Socket;
 
 /// Largest response head accepted.
 const MAX_HEAD: usize = 64 * 1024;
+/// Largest chunk-size line (with extensions) and trailer section accepted.
+const MAX_LINE: usize = 4 * 1024;
+const MAX_TRAILERS: usize = 16 * 1024;
 
 /// A request to send.
 #[derive(Clone, Debug, Default)]
@@ -46,7 +49,7 @@ enum Framing {
     ChunkSize,
     Chunk(u64),
     ChunkEnd,
-    Trailers,
+    Trailers(usize),
     Close,
     Done,
 }
@@ -107,12 +110,15 @@ impl Body {
                     Ok(httparse::Status::Complete((used, size))) => {
                         self.buf.advance(used);
                         self.framing = if size == 0 {
-                            Framing::Trailers
+                            Framing::Trailers(0)
                         } else {
                             Framing::Chunk(size)
                         };
                     }
                     Ok(httparse::Status::Partial) => {
+                        if self.buf.len() > MAX_LINE {
+                            return Err(bad("chunk size line too long in HTTP response"));
+                        }
                         if !self.fill().await? {
                             return Err(hang_up());
                         }
@@ -145,18 +151,27 @@ impl Body {
                     self.buf.advance(2);
                     self.framing = Framing::ChunkSize;
                 }
-                Framing::Trailers => match self.buf.windows(2).position(|w| w == b"\r\n") {
-                    Some(0) => {
-                        self.buf.advance(2);
-                        self.framing = Framing::Done;
-                    }
-                    Some(i) => self.buf.advance(i + 2),
-                    None => {
-                        if !self.fill().await? {
+                Framing::Trailers(seen) => {
+                    match self.buf.windows(2).position(|w| w == b"\r\n") {
+                        Some(0) => {
+                            self.buf.advance(2);
                             self.framing = Framing::Done;
                         }
+                        Some(i) => {
+                            self.buf.advance(i + 2);
+                            self.framing = Framing::Trailers(seen + i + 2);
+                        }
+                        None => {
+                            if !self.fill().await? {
+                                self.framing = Framing::Done;
+                            }
+                        }
                     }
-                },
+                    if matches!(self.framing, Framing::Trailers(n) if n + self.buf.len() > MAX_TRAILERS)
+                    {
+                        return Err(bad("trailers too large in HTTP response"));
+                    }
+                }
             }
         }
     }

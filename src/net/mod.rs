@@ -30,7 +30,7 @@ use crate::kernel::net::{BoxFut, Egress, Socket, TlsRequest};
 
 pub use inject::HeaderRule;
 
-/// How long an outbound connection may take to establish.
+/// How long an outbound connection (and its TLS handshake) may take to establish.
 const CONNECT_TIMEOUT: Duration = Duration::from_secs(30);
 /// Bytes buffered per direction between a host connection and the guest.
 const BRIDGE_BUFFER: usize = 256 * 1024;
@@ -83,15 +83,32 @@ impl std::fmt::Debug for NetworkConfig {
 }
 
 /// A VM's way out, on the sidecar's runtime.
+#[derive(Clone)]
 pub struct HostEgress {
     cfg: NetworkConfig,
     rt: tokio::runtime::Handle,
+    /// Dropped with the last handle on this egress (the VM is disposed or reconfigured): every
+    /// bridge it started then ends.
+    alive: Arc<tokio::sync::watch::Sender<()>>,
 }
 
 impl HostEgress {
     /// The egress of a VM configured with `cfg`, doing its I/O on `rt`.
     pub fn new(cfg: NetworkConfig, rt: tokio::runtime::Handle) -> HostEgress {
-        HostEgress { cfg, rt }
+        HostEgress {
+            cfg,
+            rt,
+            alive: Arc::new(tokio::sync::watch::channel(()).0),
+        }
+    }
+}
+
+/// How a name appears to `permissions.network`: lower case without a trailing dot, and IP
+/// addresses in their canonical form whatever the guest's spelling.
+fn canonical_host(host: &str) -> String {
+    match policy::parse_ip(host) {
+        Some(ip) => ip.to_string(),
+        None => host.trim_end_matches('.').to_ascii_lowercase(),
     }
 }
 
@@ -190,7 +207,7 @@ impl HostEgress {
         self.ask(
             NetRequest {
                 op: "connect",
-                hostname: Some(host.clone()),
+                hostname: Some(canonical_host(&host)),
                 port: Some(port),
             },
             exempt,
@@ -233,9 +250,21 @@ impl HostEgress {
         }))
     }
 
-    async fn dial(&self, addr: SocketAddr, host: &str, tls: Option<TlsRequest>) -> Result<Socket> {
-        let inject = inject::Injector::for_host(&self.cfg.inject, host, addr.port());
+    async fn dial(
+        &self,
+        addr: SocketAddr,
+        host: &str,
+        mut tls: Option<TlsRequest>,
+    ) -> Result<Socket> {
+        let inject = inject::Injector::for_host(&self.cfg.inject, host, addr.port(), tls.is_some());
+        if let (Some(_), Some(t)) = (&inject, tls.as_mut()) {
+            // Secrets go only to the host the rule names, verified: the guest cannot point SNI
+            // at another origin behind the same address or turn verification off.
+            t.servername = host.trim_end_matches('.').to_owned();
+            t.insecure = false;
+        }
         let host = host.to_owned();
+        let alive = self.alive.subscribe();
         let task = self.rt.spawn(async move {
             #[allow(clippy::disallowed_methods)] // egress: the policy allowed this address
             let tcp = tokio::time::timeout(CONNECT_TIMEOUT, tokio::net::TcpStream::connect(addr))
@@ -253,16 +282,19 @@ impl HostEgress {
             let (guest, host_end) = Socket::pair(local, addr, BRIDGE_BUFFER);
             match tls {
                 Some(t) => {
-                    let stream = tls::connect(tcp, &t).await.map_err(|e| {
-                        Error::net(
-                            Errno::ECONNRESET,
-                            "connect",
-                            format!("TLS handshake with {host} ({addr}) failed: {e}"),
-                        )
-                    })?;
-                    bridge(stream, host_end, inject);
+                    let stream = tokio::time::timeout(CONNECT_TIMEOUT, tls::connect(tcp, &t))
+                        .await
+                        .unwrap_or_else(|_| Err("timed out".to_owned()))
+                        .map_err(|e| {
+                            Error::net(
+                                Errno::ECONNRESET,
+                                "connect",
+                                format!("TLS handshake with {host} ({addr}) failed: {e}"),
+                            )
+                        })?;
+                    bridge(stream, host_end, inject, alive);
                 }
-                None => bridge(tcp, host_end, inject),
+                None => bridge(tcp, host_end, inject, alive),
             }
             Ok(guest)
         });
@@ -289,39 +321,63 @@ fn io_err(e: &std::io::Error, addr: SocketAddr) -> Error {
 }
 
 /// Copy between a host connection and the host's end of a kernel socket pair until both
-/// directions end. Runs on the current runtime (the sidecar's).
-fn bridge<S>(io: S, end: Socket, mut inject: Option<inject::Injector>)
-where
+/// directions end, the guest closes its end, or the VM's egress goes away (`alive` closes).
+/// Runs on the current runtime (the sidecar's).
+fn bridge<S>(
+    io: S,
+    end: Socket,
+    mut inject: Option<inject::Injector>,
+    alive: tokio::sync::watch::Receiver<()>,
+) where
     S: AsyncRead + AsyncWrite + Send + Unpin + 'static,
 {
     let end = Arc::new(end);
     let (mut rd, mut wr) = tokio::io::split(io);
     let down = end.clone();
+    let mut alive_down = alive.clone();
     let downstream = tokio::spawn(async move {
         let mut buf = vec![0u8; 64 * 1024];
         loop {
-            match rd.read(&mut buf).await {
-                Ok(0) | Err(_) => break,
-                Ok(n) => {
-                    if down.write(Bytes::copy_from_slice(&buf[..n])).await.is_err() {
-                        break;
-                    }
-                }
+            let n = tokio::select! {
+                r = rd.read(&mut buf) => match r {
+                    Ok(0) | Err(_) => break,
+                    Ok(n) => n,
+                },
+                _ = down.peer_gone() => break,
+                _ = alive_down.changed() => break,
+            };
+            if down.write(Bytes::copy_from_slice(&buf[..n])).await.is_err() {
+                break;
             }
         }
         down.shutdown_write();
     });
+    let mut alive_up = alive;
     tokio::spawn(async move {
         loop {
-            let b = match end.read(64 * 1024).await {
-                Ok(b) if !b.is_empty() => b,
-                _ => break,
+            let b = tokio::select! {
+                r = end.read(64 * 1024) => match r {
+                    Ok(b) if !b.is_empty() => b,
+                    _ => break,
+                },
+                _ = alive_up.changed() => break,
             };
-            let b = match inject.as_mut() {
-                Some(i) => i.feed(b),
+            let b = match inject.as_mut().map(|i| i.feed(b.clone())) {
                 None => b,
+                Some(Ok(b)) => b,
+                Some(Err(refused)) => {
+                    tracing::debug!(target: "agentos::net", reason = %refused.0, "credential injection cut a connection");
+                    downstream.abort();
+                    end.close();
+                    return;
+                }
             };
-            if !b.is_empty() && wr.write_all(&b).await.is_err() {
+            let sent = tokio::select! {
+                r = wr.write_all(&b) => r.is_ok(),
+                _ = end.peer_gone() => false,
+                _ = alive_up.changed() => false,
+            };
+            if !b.is_empty() && !sent {
                 break;
             }
         }
@@ -335,23 +391,17 @@ where
 
 impl Egress for HostEgress {
     fn connect(&self, host: String, port: u16, tls: Option<TlsRequest>) -> BoxFut<Result<Socket>> {
-        let me = HostEgress {
-            cfg: self.cfg.clone(),
-            rt: self.rt.clone(),
-        };
+        let me = self.clone();
         Box::pin(async move { me.open(host, port, tls).await })
     }
 
     fn lookup(&self, host: String) -> BoxFut<Result<Vec<IpAddr>>> {
-        let me = HostEgress {
-            cfg: self.cfg.clone(),
-            rt: self.rt.clone(),
-        };
+        let me = self.clone();
         Box::pin(async move {
             me.ask(
                 NetRequest {
                     op: "dns",
-                    hostname: Some(host.clone()),
+                    hostname: Some(canonical_host(&host)),
                     port: None,
                 },
                 false,
@@ -372,7 +422,7 @@ impl Egress for HostEgress {
             let d = check
                 .check(NetRequest {
                     op: "listen",
-                    hostname: Some(host.clone()),
+                    hostname: Some(canonical_host(&host)),
                     port: Some(port),
                 })
                 .await;

@@ -23,6 +23,12 @@ pub fn blocked_range(ip: IpAddr) -> Option<&'static str> {
                 Some("unique local (fc00::/7)")
             } else if seg[0] & 0xffc0 == 0xfe80 {
                 Some("link-local (fe80::/10)")
+            } else if seg[0] & 0xffc0 == 0xfec0 {
+                Some("site-local (fec0::/10)")
+            } else if seg[0] == 0x2001 && seg[1] == 0 {
+                Some("Teredo (2001::/32)")
+            } else if seg[0] == 0x2001 && seg[1] == 0x0db8 {
+                Some("documentation (2001:db8::/32)")
             } else if seg[0] & 0xff00 == 0xff00 {
                 Some("multicast (ff00::/8)")
             } else if seg[0..6] == [0, 0, 0, 0, 0, 0] {
@@ -66,6 +72,8 @@ fn blocked_v4(ip: Ipv4Addr) -> Option<&'static str> {
         [169, 254, ..] => "link-local (169.254.0.0/16)",
         [172, b, ..] if (16..32).contains(&b) => "private (172.16.0.0/12)",
         [192, 0, 0, _] => "IETF protocol assignments (192.0.0.0/24)",
+        [192, 0, 2, _] | [198, 51, 100, _] | [203, 0, 113, _] => "documentation (TEST-NET)",
+        [192, 88, 99, _] => "6to4 relay anycast (192.88.99.0/24)",
         [192, 168, ..] => "private (192.168.0.0/16)",
         [198, b, ..] if b == 18 || b == 19 => "benchmarking (198.18.0.0/15)",
         [a, ..] if (224..240).contains(&a) => "multicast (224.0.0.0/4)",
@@ -180,6 +188,11 @@ mod tests {
             "2002:7f00:1::",
             "fd00:ec2::254",
             "[::ffff:169.254.169.254]",
+            "fec0::1",
+            "2001::1",
+            "2001:db8::1",
+            "192.0.2.1",
+            "192.88.99.1",
         ] {
             assert!(blocked(s), "{s} should be blocked");
         }

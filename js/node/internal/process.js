@@ -5,6 +5,9 @@ import { EventEmitter } from "events";
 import { sys, now, exit as sysExit, core } from "./sys.js";
 
 export const process = new EventEmitter();
+// `Object.prototype.toString.call(process)` is "[object process]" in Node; SDKs detect the
+// platform by it.
+Object.defineProperty(process, Symbol.toStringTag, { value: "process", writable: false, enumerable: false, configurable: true });
 
 const nextTickQueue = [];
 let tickScheduled = false;

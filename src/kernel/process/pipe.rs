@@ -73,10 +73,27 @@ impl PipeReader {
             {
                 let mut st = p.state.lock();
                 if let Some(front) = st.chunks.front_mut() {
-                    let out = if front.len() <= max {
+                    let out = if front.len() > max {
+                        // One chunk fills the read: shared, no copy.
+                        front.split_to(max)
+                    } else if front.len() == max || st.chunks.len() == 1 {
                         st.chunks.pop_front().unwrap_or_default()
                     } else {
-                        front.split_to(max)
+                        // Several small chunks are queued: one read returns as many as fit,
+                        // as read(2) on a pipe does (a reader is not woken per write).
+                        let want = max.min(st.len);
+                        let mut joined = bytes::BytesMut::with_capacity(want);
+                        while joined.len() < want {
+                            let Some(c) = st.chunks.front_mut() else {
+                                break;
+                            };
+                            let take = c.len().min(want - joined.len());
+                            joined.extend_from_slice(&c.split_to(take));
+                            if c.is_empty() {
+                                st.chunks.pop_front();
+                            }
+                        }
+                        joined.freeze()
                     };
                     st.len -= out.len();
                     drop(st);
@@ -147,6 +164,20 @@ impl PipeWriter {
         Ok(())
     }
 
+    /// Resolves once no read end remains.
+    pub async fn readers_gone(&self) {
+        let p = &self.0;
+        loop {
+            let notified = p.writable.notified();
+            tokio::pin!(notified);
+            notified.as_mut().enable();
+            if p.state.lock().readers == 0 {
+                return;
+            }
+            notified.await;
+        }
+    }
+
     /// Whether a read end remains (writes can still be read by someone).
     pub fn has_readers(&self) -> bool {
         self.0.state.lock().readers > 0
@@ -200,6 +231,23 @@ mod tests {
         let rest = r.read_to_end().await;
         assert_eq!(rest, b"cdef");
         writer.await.unwrap().unwrap();
+    }
+
+    #[tokio::test]
+    async fn a_read_joins_small_chunks_up_to_its_size() {
+        let (r, w) = pipe(1024);
+        for part in [&b"ab"[..], b"cd", b"ef"] {
+            w.write(Bytes::copy_from_slice(part)).await.unwrap();
+        }
+        assert_eq!(&r.read(5).await[..], b"abcde");
+        assert_eq!(&r.read(5).await[..], b"f");
+        assert_eq!(r.pipe().buffered(), 0);
+        // A chunk exactly the size of the read leaves nothing behind (no empty chunk that a
+        // later read would take for end of file).
+        w.write(Bytes::from_static(b"12345")).await.unwrap();
+        w.write(Bytes::from_static(b"6")).await.unwrap();
+        assert_eq!(&r.read(5).await[..], b"12345");
+        assert_eq!(&r.read(5).await[..], b"6");
     }
 
     #[tokio::test]
