@@ -57,8 +57,6 @@ describe("AgentOs.create / dispose", () => {
   it("rejects reference options that are not supported yet, naming the option", async () => {
     for (const [key, value] of [
       ["software", [{ name: "x" }]],
-      ["permissions", {}],
-      ["loopbackExemptPorts", [3000]],
       ["additionalInstructions", "be nice"],
       ["moduleAccessCwd", "/"],
       ["rootFilesystem", {}],
@@ -68,6 +66,11 @@ describe("AgentOs.create / dispose", () => {
       const e = await rejectsWith(AgentOs.create({ [key]: value } as never), "ERR_AGENT_OS_INVALID_OPTIONS");
       expect(e.message).toContain(`\`${key}\``);
       expect(e.message).toContain("not supported yet");
+    }
+    // Permission scopes other than `network` are not implemented yet.
+    for (const scope of ["fs", "childProcess", "env"]) {
+      const e = await rejectsWith(AgentOs.create({ permissions: { [scope]: () => ({ allow: true }) } } as never), "ERR_AGENT_OS_INVALID_OPTIONS");
+      expect(e.message).toContain(`permissions.${scope} is not supported yet`);
     }
     // Asking for nothing is fine.
     const vm = await AgentOs.create({ software: [], loopbackExemptPorts: [], sidecar: { kind: "shared" } });

@@ -60,6 +60,12 @@ async function prints(code: string, expected: string) {
 
 const T = 60_000;
 
+describe("process", () => {
+  it("identifies itself as Node's process object does", { timeout: T }, async () => {
+    await same(`console.log(Object.prototype.toString.call(process), String(Object.getOwnPropertyDescriptor(process, Symbol.toStringTag)?.value))`);
+  });
+});
+
 describe("events", () => {
   it("EventEmitter: errorMonitor, unhandled errors, captureRejections, once/on, EventTarget", { timeout: T }, async () => {
     await same(String.raw`

@@ -587,7 +587,8 @@ impl MemFs {
         let t = now_ns();
         node.meta.mtime = t;
         node.meta.ctime = t;
-        st.bytes_used = used - old_size + new_size;
+        // Saturating: files of the template are not charged, so replacing one credits nothing.
+        st.bytes_used = used.saturating_sub(old_size).saturating_add(new_size);
         Ok(new_size)
     }
 
@@ -625,7 +626,7 @@ impl MemFs {
         let t = now_ns();
         node.meta.mtime = t;
         node.meta.ctime = t;
-        st.bytes_used = used - old_size + len;
+        st.bytes_used = used.saturating_sub(old_size).saturating_add(len);
         Ok(())
     }
 
