@@ -1,5 +1,5 @@
-import { spawnSync } from "node:child_process";
-import { mkdtempSync, rmSync, writeFileSync } from "node:fs";
+import { execFileSync, spawnSync } from "node:child_process";
+import { mkdtempSync, readFileSync, rmSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { expect } from "vitest";
@@ -56,4 +56,18 @@ export async function sameAsHost(guest: (src: string, ext?: string) => Promise<{
   expect(r.stderr).toBe("");
   expect(r.stdout).toBe(expected.stdout);
   return r.stdout;
+}
+
+/**
+ * A private CA and a certificate for `localhost`/127.0.0.1 it signs (as a company's internal CA
+ * would), made with openssl in `dir`: PEM texts of the CA, the server certificate and its key.
+ */
+export function privateCa(dir: string, name = "agentOS test CA"): { ca: string; cert: string; key: string } {
+  const ssl = (...args: string[]) => execFileSync("openssl", args, { cwd: dir, stdio: "ignore" });
+  ssl("req", "-x509", "-newkey", "rsa:2048", "-nodes", "-keyout", "ca.key", "-out", "ca.pem", "-subj", `/CN=${name}`, "-days", "1");
+  ssl("req", "-newkey", "rsa:2048", "-nodes", "-keyout", "key.pem", "-out", "server.csr", "-subj", "/CN=localhost");
+  writeFileSync(join(dir, "ext.cnf"), "subjectAltName=DNS:localhost,IP:127.0.0.1\nbasicConstraints=CA:FALSE\n");
+  ssl("x509", "-req", "-in", "server.csr", "-CA", "ca.pem", "-CAkey", "ca.key", "-CAcreateserial", "-out", "cert.pem", "-days", "1", "-extfile", "ext.cnf");
+  const read = (f: string) => readFileSync(join(dir, f), "utf8");
+  return { ca: read("ca.pem"), cert: read("cert.pem"), key: read("key.pem") };
 }

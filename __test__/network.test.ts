@@ -3,8 +3,7 @@
 // ports, credential injection). Every server here is started by the test on the host's
 // loopback; nothing reaches beyond it.
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
-import { execFileSync } from "node:child_process";
-import { mkdtempSync, readFileSync, rmSync, writeFileSync } from "node:fs";
+import { mkdtempSync, rmSync } from "node:fs";
 import http from "node:http";
 import https from "node:https";
 import net from "node:net";
@@ -13,7 +12,7 @@ import { join } from "node:path";
 import { hostname } from "node:os";
 import { lookup } from "node:dns/promises";
 import { AgentOs, type NetworkAccessRequest } from "../index.js";
-import { rejectsWith } from "./helpers.js";
+import { privateCa, rejectsWith } from "./helpers.js";
 
 /** A host HTTP server on 127.0.0.1 recording what it receives. */
 async function hostServer() {
@@ -421,16 +420,9 @@ console.log(JSON.stringify(process.env).includes("sk-test-"));
     const dir = mkdtempSync(join(tmpdir(), "agentos-tls-"));
     let server: https.Server | undefined;
     try {
-      // A private CA and a server certificate it signs, as a company's internal CA would.
-      const ssl = (...args: string[]) => execFileSync("openssl", args, { cwd: dir, stdio: "ignore" });
-      ssl("req", "-x509", "-newkey", "rsa:2048", "-nodes", "-keyout", "ca.key", "-out", "ca.pem", "-subj", "/CN=agentOS test CA", "-days", "1");
-      ssl("req", "-newkey", "rsa:2048", "-nodes", "-keyout", "key.pem", "-out", "server.csr", "-subj", "/CN=localhost");
-      writeFileSync(join(dir, "ext.cnf"), "subjectAltName=DNS:localhost,IP:127.0.0.1\nbasicConstraints=CA:FALSE\n");
-      ssl("x509", "-req", "-in", "server.csr", "-CA", "ca.pem", "-CAkey", "ca.key", "-CAcreateserial", "-out", "cert.pem", "-days", "1", "-extfile", "ext.cnf");
-      const cert = readFileSync(join(dir, "cert.pem"), "utf8");
-      const ca = readFileSync(join(dir, "ca.pem"), "utf8");
+      const { ca, cert, key } = privateCa(dir);
       let sawAuth: string | undefined;
-      server = https.createServer({ key: readFileSync(join(dir, "key.pem")), cert }, (req, res) => {
+      server = https.createServer({ key, cert }, (req, res) => {
         sawAuth = req.headers.authorization;
         res.end(`tls ok ${req.url}`);
       });

@@ -13,7 +13,7 @@ import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { gzipSync } from "node:zlib";
 import { AgentOs } from "../index.js";
-import { guestRunner, sameAsHost as sameAsHostWith } from "./helpers.js";
+import { guestRunner, privateCa, sameAsHost as sameAsHostWith } from "./helpers.js";
 
 let vm: AgentOs;
 beforeAll(async () => {
@@ -288,18 +288,13 @@ describe("fetch over https with the environment's TLS settings", () => {
     const dir = mkdtempSync(join(tmpdir(), "agentos-fetch-ca-"));
     let server: https.Server | undefined;
     try {
-      // A private CA and a server certificate it signs.
-      const ssl = (...args: string[]) => execFileSync("openssl", args, { cwd: dir, stdio: "ignore" });
-      ssl("req", "-x509", "-newkey", "rsa:2048", "-nodes", "-keyout", "ca.key", "-out", "ca.pem", "-subj", "/CN=agentOS fetch test CA", "-days", "1");
-      ssl("req", "-newkey", "rsa:2048", "-nodes", "-keyout", "key.pem", "-out", "server.csr", "-subj", "/CN=localhost");
-      writeFileSync(join(dir, "ext.cnf"), "subjectAltName=DNS:localhost,IP:127.0.0.1\nbasicConstraints=CA:FALSE\n");
-      ssl("x509", "-req", "-in", "server.csr", "-CA", "ca.pem", "-CAkey", "ca.key", "-CAcreateserial", "-out", "cert.pem", "-days", "1", "-extfile", "ext.cnf");
-      server = https.createServer({ key: readFileSync(join(dir, "key.pem")), cert: readFileSync(join(dir, "cert.pem")) }, (req, res) => res.end(`tls ok ${req.url}`));
+      const { ca, cert, key } = privateCa(dir, "agentOS fetch test CA");
+      server = https.createServer({ key, cert }, (req, res) => res.end(`tls ok ${req.url}`));
       await new Promise<void>((r) => server!.listen(0, "127.0.0.1", r));
       const port = (server.address() as AddressInfo).port;
       const os = await AgentOs.create({ loopbackExemptPorts: [port] });
       try {
-        await os.writeFile("/etc/ca.pem", readFileSync(join(dir, "ca.pem")));
+        await os.writeFile("/etc/ca.pem", ca);
         await os.writeFile(
           "/tmp/t.js",
           `fetch("https://localhost:${port}/x").then((r) => r.text()).then(console.log, (e) => console.log(e.message, e.cause.code));`,
