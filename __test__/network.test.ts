@@ -185,6 +185,48 @@ const any = net.createServer((s) => s.end("any")).listen(4401, "0.0.0.0", () => 
     expect(r).toMatchObject({ exitCode: 0, stdout: "bye\n" });
   });
 
+  it("hostile and invalid use fails cleanly: bad ports, descriptor exhaustion", async () => {
+    const r = await run(
+      vm,
+      `
+const net = require("net");
+for (const p of [-1, 70000, 1.5]) {
+  try { net.connect(p); } catch (e) { console.log("connect", e.code); }
+  try { net.createServer().listen(p); } catch (e) { console.log("listen", e.code); }
+}
+const srv = net.createServer().listen(4500, () => {
+  let opened = 0, failed = null;
+  const socks = [];
+  const next = () => {
+    const s = net.connect(4500);
+    s.on("connect", () => { opened++; socks.push(s); next(); });
+    s.on("error", (e) => { failed = e.code; console.log("stopped by", failed, opened > 100); socks.forEach((x) => x.destroy()); srv.close(); });
+  };
+  next();
+});
+`,
+    );
+    expect(r.stderr).toBe("");
+    expect(r.stdout.match(/ERR_SOCKET_BAD_PORT/g)?.length).toBe(6);
+    expect(r.stdout).toContain("stopped by EMFILE true");
+    // The VM and the host carry on.
+    expect((await vm.exec("echo still here")).stdout).toBe("still here\n");
+  });
+
+  it("a guest server answering garbage or endless headers makes fetch reject, not hang", async () => {
+    await vm.writeFile(
+      "/tmp/bad.js",
+      `require("net").createServer((s) => s.once("data", () => s.end(s.localPort === 4601 ? "NOT HTTP AT ALL\\r\\n\\r\\n" : "HTTP/1.1 200 OK\\r\\nX: " + "a".repeat(200000)))).listen(4601);
+require("net").createServer((s) => s.once("data", () => s.end("HTTP/1.1 200 OK\\r\\nX: " + "a".repeat(200000)))).listen(4602);`,
+    );
+    const { pid } = vm.spawn("node", ["/tmp/bad.js"]);
+    const garbage = await rejectsWith(vm.fetch(4601, new Request("http://localhost/")), "EIO");
+    expect(garbage.message).toContain("invalid HTTP response");
+    const huge = await rejectsWith(vm.fetch(4602, new Request("http://localhost/")), "EIO");
+    expect(huge.message).toContain("too large");
+    vm.killProcess(pid);
+  });
+
   it("dns.lookup answers the VM's own names locally", async () => {
     const r = await run(
       vm,
@@ -362,6 +404,9 @@ describe("egress", () => {
       }
       const viaName = await run(vm, probe(name, host.port));
       expect(viaName.stdout).toContain(`(blocked: ${name} is ${resolved.address}`);
+      // Names are resolved on the host, through the policy; the answer itself is not blocked.
+      const dns = await run(vm, `require("dns").lookup(${JSON.stringify(name)}, (e, a) => console.log(e, a))`);
+      expect(dns.stdout).toBe(`null ${resolved.address}\n`);
       const metadata = await run(vm, probe("169.254.169.254", 80));
       expect(metadata.stdout).toContain("cloud metadata");
       expect(host.connections()).toBe(before);

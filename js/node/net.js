@@ -516,7 +516,13 @@ export class Server extends EventEmitter {
       },
       (e) => {
         this._accepting = null;
-        if (this._fd !== null) this.emit("error", netError(e));
+        if (this._fd === null) return;
+        // Out of descriptors: the connection is dropped and the server goes on, as libuv does.
+        if (e?.code === "EMFILE" || e?.code === "ENFILE") {
+          setTimeout(() => this._accept(), 10);
+          return;
+        }
+        this.emit("error", netError(e));
       },
     );
   }

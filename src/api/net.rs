@@ -174,6 +174,14 @@ pub(crate) struct Bodies {
     open: Mutex<HashMap<u32, OpenBody>>,
 }
 
+/// An error of the host's HTTP client as the API words errors: `EIO: invalid HTTP response`.
+fn host_facing(e: CoreError) -> CoreError {
+    match e.errno_value() {
+        Some(n) if !e.message().starts_with(n.name()) => CoreError::errno_msg(n, e.message()),
+        _ => e,
+    }
+}
+
 /// A port number from JS.
 pub(crate) fn port_of(port: f64) -> CoreResult<u16> {
     if port.fract() != 0.0 || !(1.0..=65535.0).contains(&port) {
@@ -213,7 +221,7 @@ impl Bodies {
             reason,
             headers,
             body,
-        } = http1::send(sock.clone(), &req).await?;
+        } = http1::send(sock.clone(), &req).await.map_err(host_facing)?;
         let id = self.next.fetch_add(1, Ordering::Relaxed) + 1;
         self.open
             .lock()
@@ -231,7 +239,7 @@ impl Bodies {
         let Some((_, body)) = self.open.lock().get(&id).cloned() else {
             return Ok(None);
         };
-        let r = body.lock().await.next().await;
+        let r = body.lock().await.next().await.map_err(host_facing);
         if !matches!(r, Ok(Some(_))) {
             self.open.lock().remove(&id);
         }

@@ -58,7 +58,12 @@ fn pem_list(v: Option<&Value>) -> Vec<String> {
 }
 
 fn net_err(e: Errno, syscall: &str, what: &str) -> SysError {
-    let mut err = SysError::new(e.name(), format!("{syscall} {} {what}", e.name()));
+    let msg = if what.is_empty() {
+        format!("{syscall} {}", e.name())
+    } else {
+        format!("{syscall} {} {what}", e.name())
+    };
+    let mut err = SysError::new(e.name(), msg);
     err.errno = -e.number();
     err.syscall = Some(syscall.to_owned());
     err
