@@ -192,8 +192,13 @@ export interface FetchResponse {
   statusText: string
   /** Header pairs in order. */
   headers: Array<Array<string>>
-  /** Handle of the body stream. */
+  /** Handle of the body stream (0 when the whole body is in `inline`). */
   body: number
+  /**
+   * The whole body, when it was short and of known length (read before the head was
+   * returned: no further round trips for the common small response).
+   */
+  inline?: Uint8Array
 }
 
 /** A process of the kernel's table. */

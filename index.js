@@ -647,21 +647,24 @@ class AgentOs {
         const head = await Promise.race([pending, aborted]);
         signal.addEventListener("abort", () => vm.fetchCancel(head.body), { once: true });
         const nullBody = request.method === "HEAD" || head.status === 204 || head.status === 205 || head.status === 304;
+        const inline = head.inline;
         const stream = nullBody
             ? null
-            : new ReadableStream({
-                async pull(controller) {
-                    const chunk = await call(vm.fetchRead(head.body));
-                    if (chunk === null)
-                        controller.close();
-                    else
-                        controller.enqueue(chunk);
-                },
-                cancel() {
-                    vm.fetchCancel(head.body);
-                },
-            });
-        if (nullBody)
+            : inline != null
+                ? inline
+                : new ReadableStream({
+                    async pull(controller) {
+                        const chunk = await call(vm.fetchRead(head.body));
+                        if (chunk === null)
+                            controller.close();
+                        else
+                            controller.enqueue(chunk);
+                    },
+                    cancel() {
+                        vm.fetchCancel(head.body);
+                    },
+                });
+        if (nullBody && inline == null)
             vm.fetchCancel(head.body);
         const responseHeaders = new Headers();
         for (const [name, value] of head.headers) {

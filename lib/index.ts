@@ -975,9 +975,12 @@ export class AgentOs {
     const head = await Promise.race([pending, aborted]);
     signal.addEventListener("abort", () => vm.fetchCancel(head.body), { once: true });
     const nullBody = request.method === "HEAD" || head.status === 204 || head.status === 205 || head.status === 304;
+    const inline = head.inline;
     const stream = nullBody
       ? null
-      : new ReadableStream<Uint8Array>({
+      : inline != null
+        ? inline
+        : new ReadableStream<Uint8Array>({
           async pull(controller) {
             const chunk = await call(vm.fetchRead(head.body));
             if (chunk === null) controller.close();
@@ -987,7 +990,7 @@ export class AgentOs {
             vm.fetchCancel(head.body);
           },
         });
-    if (nullBody) vm.fetchCancel(head.body);
+    if (nullBody && inline == null) vm.fetchCancel(head.body);
     const responseHeaders = new Headers();
     for (const [name, value] of head.headers) {
       try {

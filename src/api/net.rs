@@ -160,9 +160,15 @@ pub struct FetchResponse {
     pub status_text: String,
     /// Header pairs in order.
     pub headers: Vec<Vec<String>>,
-    /// Handle of the body stream.
+    /// Handle of the body stream (0 when the whole body is in `inline`).
     pub body: u32,
+    /// The whole body, when it was short and of known length (read before the head was
+    /// returned: no further round trips for the common small response).
+    pub inline: Option<Uint8Array>,
 }
+
+/// Bodies up to this size, framed by `Content-Length`, come back with the head.
+const INLINE_MAX: u64 = 256 * 1024;
 
 /// A response body being read, and the connection it arrives on (closed to cancel a read).
 type OpenBody = (Arc<Socket>, Arc<tokio::sync::Mutex<Body>>);
@@ -222,6 +228,22 @@ impl Bodies {
             headers,
             body,
         } = http1::send(sock.clone(), &req).await.map_err(host_facing)?;
+        let headers = headers.into_iter().map(|(k, v)| vec![k, v]).collect();
+        let mut body = body;
+        if body.known_length().is_some_and(|n| n <= INLINE_MAX) {
+            let all = body
+                .collect(INLINE_MAX as usize)
+                .await
+                .map_err(host_facing)?;
+            sock.close();
+            return Ok(FetchResponse {
+                status: u32::from(status),
+                status_text: reason,
+                headers,
+                body: 0,
+                inline: Some(Uint8Array::new(all)),
+            });
+        }
         let id = self.next.fetch_add(1, Ordering::Relaxed) + 1;
         self.open
             .lock()
@@ -229,8 +251,9 @@ impl Bodies {
         Ok(FetchResponse {
             status: u32::from(status),
             status_text: reason,
-            headers: headers.into_iter().map(|(k, v)| vec![k, v]).collect(),
+            headers,
             body: id,
+            inline: None,
         })
     }
 

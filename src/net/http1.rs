@@ -84,6 +84,15 @@ impl Body {
         Ok(true)
     }
 
+    /// The body's announced length, when it is framed by `Content-Length` (or empty).
+    pub fn known_length(&self) -> Option<u64> {
+        match self.framing {
+            Framing::Length(n) => Some(n),
+            Framing::Done => Some(0),
+            _ => None,
+        }
+    }
+
     /// The next piece of the body; `None` at its end.
     pub async fn next(&mut self) -> Result<Option<Bytes>> {
         loop {
