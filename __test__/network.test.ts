@@ -180,6 +180,19 @@ const any = net.createServer((s) => s.end("any")).listen(4401, "0.0.0.0", () => 
     expect(r.stdout.split("\n").sort()).toEqual(["", "::1 ::1", "any", '{"address":"::1","family":"IPv6","port":4400}']);
   });
 
+  it("TLS to a server inside the VM fails the handshake, as against a plain server", async () => {
+    const r = await run(
+      vm,
+      `
+const net = require("net"), tls = require("tls");
+const srv = net.createServer((s) => s.end()).listen(4700, () => {
+  tls.connect({ port: 4700, host: "localhost" }).on("error", (e) => { console.log(e.code, e.message); srv.close(); });
+});
+`,
+    );
+    expect(r.stdout).toBe("EPROTO connect EPROTO 127.0.0.1:4700 (TLS handshake failed: servers inside the VM do not speak TLS; use http:// between them)\n");
+  });
+
   it("a server keeps the process alive until closed; unref lets it exit", async () => {
     const r = await run(vm, `const s = require("net").createServer().listen(4300); s.unref(); console.log("bye")`);
     expect(r).toMatchObject({ exitCode: 0, stdout: "bye\n" });

@@ -61,6 +61,7 @@ errnos! {
     ENOSYS = 38, "function not implemented";
     ENOTEMPTY = 39, "directory not empty";
     ELOOP = 40, "too many symbolic links encountered";
+    EPROTO = 71, "protocol error";
     ENOTSOCK = 88, "socket operation on non-socket";
     ENOTSUP = 95, "operation not supported";
     EADDRINUSE = 98, "address already in use";
@@ -106,6 +107,7 @@ impl Errno {
             Errno::ENOSYS => "Function not implemented",
             Errno::ENOTEMPTY => "Directory not empty",
             Errno::ELOOP => "Too many levels of symbolic links",
+            Errno::EPROTO => "Protocol error",
             Errno::ENOTSOCK => "Socket operation on non-socket",
             Errno::ENOTSUP => "Operation not supported",
             Errno::EADDRINUSE => "Address already in use",

@@ -443,7 +443,18 @@ impl Net {
     /// the rest (and for exempt ports of the host's loopback nothing in the VM listens on).
     pub async fn connect(&self, host: &str, port: u16, tls: Option<TlsRequest>) -> Result<Socket> {
         if let Some(ip) = local_name(host) {
-            if tls.is_none() || self.is_listening(port) {
+            if tls.is_some() && self.is_listening(port) {
+                // TLS is terminated outside the VM, so nothing inside it can answer a handshake
+                // (as a TLS client meeting a plain server, the handshake fails).
+                return Err(Error::net(
+                    Errno::EPROTO,
+                    "connect",
+                    format!(
+                        "connect EPROTO {ip}:{port} (TLS handshake failed: servers inside the VM do not speak TLS; use http:// between them)"
+                    ),
+                ));
+            }
+            if tls.is_none() {
                 match self.connect_local(ip, port) {
                     Err(Errno::ECONNREFUSED) => {}
                     r => return r.map_err(|e| conn_err(e, &ip.to_string(), port)),
