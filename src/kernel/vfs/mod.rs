@@ -7,6 +7,7 @@
 //! with `ELOOP` after [`MAX_SYMLINKS`] links, as on Linux.
 
 pub mod fs;
+pub mod hostdir;
 pub mod memfs;
 pub mod path;
 pub mod rootfs;
