@@ -651,7 +651,8 @@ class AgentOs {
         const stream = nullBody
             ? null
             : inline != null
-                ? inline
+                ? // napi gives a Uint8Array over a plain ArrayBuffer.
+                    inline
                 : new ReadableStream({
                     async pull(controller) {
                         const chunk = await call(vm.fetchRead(head.body));

@@ -979,7 +979,8 @@ export class AgentOs {
     const stream = nullBody
       ? null
       : inline != null
-        ? inline
+        ? // napi gives a Uint8Array over a plain ArrayBuffer.
+          (inline as Uint8Array<ArrayBuffer>)
         : new ReadableStream<Uint8Array>({
           async pull(controller) {
             const chunk = await call(vm.fetchRead(head.body));
