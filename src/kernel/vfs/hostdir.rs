@@ -21,6 +21,7 @@
 //! This is the sanctioned `mounts/host_dir` exception of `clippy.toml`: host filesystem access
 //! happens here through `rustix` only.
 
+use super::path::{check_entry_name, join_rest};
 use std::collections::HashMap;
 use std::os::fd::{AsFd, AsRawFd, BorrowedFd, OwnedFd};
 use std::path::Path;
@@ -188,31 +189,6 @@ fn canonical(stack: &Stack, extra: Option<&str>) -> String {
         s.push('/');
     }
     s
-}
-
-fn join_rest(mut base: String, rest: &[&str]) -> String {
-    for c in rest {
-        if !base.ends_with('/') {
-            base.push('/');
-        }
-        base.push_str(c);
-    }
-    if base.is_empty() {
-        base.push('/');
-    }
-    base
-}
-
-fn last_component(path: &str) -> Option<&str> {
-    path.split('/').rfind(|c| !c.is_empty())
-}
-
-fn check_entry_name(path: &str) -> Result<(), Errno> {
-    match last_component(path) {
-        None => Err(Errno::EBUSY),
-        Some("." | "..") => Err(Errno::EINVAL),
-        Some(_) => Ok(()),
-    }
 }
 
 fn is_type(st: &rustix::fs::Stat, ty: rustix::fs::FileType) -> bool {

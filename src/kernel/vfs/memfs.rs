@@ -10,6 +10,7 @@
 //!
 //! Access times are not updated by reads (like a `noatime` mount), so reads never write.
 
+use super::path::{check_entry_name, join_rest};
 use std::sync::Arc;
 use std::time::{SystemTime, UNIX_EPOCH};
 
@@ -170,32 +171,6 @@ fn canonical(stack: &[(Ino, &str)]) -> String {
         s.push_str(name);
     }
     s
-}
-
-fn join_rest(mut base: String, rest: &[&str]) -> String {
-    for c in rest {
-        if !base.ends_with('/') {
-            base.push('/');
-        }
-        base.push_str(c);
-    }
-    if base.is_empty() {
-        base.push('/');
-    }
-    base
-}
-
-/// The last component of a raw path, ignoring trailing slashes (`None` for the root).
-fn last_component(path: &str) -> Option<&str> {
-    path.split('/').rfind(|c| !c.is_empty())
-}
-
-fn check_entry_name(path: &str) -> Result<(), Errno> {
-    match last_component(path) {
-        None => Err(Errno::EBUSY),
-        Some("." | "..") => Err(Errno::EINVAL),
-        Some(_) => Ok(()),
-    }
 }
 
 impl State {

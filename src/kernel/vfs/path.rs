@@ -76,6 +76,35 @@ pub fn split_last(path: &str) -> Option<(&str, &str)> {
     Some((dir, name))
 }
 
+/// `base` followed by the components `rest` (a path a walk redirects to).
+pub(crate) fn join_rest(mut base: String, rest: &[&str]) -> String {
+    for c in rest {
+        if !base.ends_with('/') {
+            base.push('/');
+        }
+        base.push_str(c);
+    }
+    if base.is_empty() {
+        base.push('/');
+    }
+    base
+}
+
+/// The last component of a raw path, ignoring trailing slashes (`None` for the root).
+pub(crate) fn last_component(path: &str) -> Option<&str> {
+    path.split('/').rfind(|c| !c.is_empty())
+}
+
+/// Whether the last component of `path` may name a new or removed entry: not the root
+/// (`EBUSY`), not `.` or `..` (`EINVAL`).
+pub(crate) fn check_entry_name(path: &str) -> Result<(), Errno> {
+    match last_component(path) {
+        None => Err(Errno::EBUSY),
+        Some("." | "..") => Err(Errno::EINVAL),
+        Some(_) => Ok(()),
+    }
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
