@@ -21,7 +21,7 @@
 //! This is the sanctioned `mounts/host_dir` exception of `clippy.toml`: host filesystem access
 //! happens here through `rustix` only.
 
-use super::path::{check_entry_name, join_rest};
+use super::path::{check_entry_name, create_mode, join_rest};
 use std::collections::HashMap;
 use std::os::fd::{AsFd, AsRawFd, BorrowedFd, OwnedFd};
 use std::path::Path;
@@ -480,15 +480,7 @@ impl Inner {
                     return write_data(&fd, data, opts.pos);
                 }
                 Walked::Missing { stack, name } => {
-                    let Some(perm) = opts.create else {
-                        return Err(Errno::ENOENT.into());
-                    };
-                    if req.path.ends_with('/') {
-                        return Err(Errno::EISDIR.into());
-                    }
-                    if req.read_only {
-                        return Err(Errno::EROFS.into());
-                    }
+                    let perm = create_mode(&req.path, opts.create, req.read_only)?;
                     // O_EXCL: never follows a symlink planted in the meantime.
                     let fd = match rustix::fs::openat(
                         self.top(&stack),

@@ -10,7 +10,7 @@
 //!
 //! Access times are not updated by reads (like a `noatime` mount), so reads never write.
 
-use super::path::{check_entry_name, join_rest};
+use super::path::{check_entry_name, create_mode, join_rest};
 use std::sync::Arc;
 use std::time::{SystemTime, UNIX_EPOCH};
 
@@ -474,15 +474,7 @@ impl MemFs {
                 top(&stack)
             }
             Walked::Missing { stack, name } => {
-                let Some(perm) = opts.create else {
-                    return Err(Errno::ENOENT.into());
-                };
-                if at.path.ends_with('/') {
-                    return Err(Errno::EISDIR.into());
-                }
-                if at.read_only {
-                    return Err(Errno::EROFS.into());
-                }
+                let perm = create_mode(at.path, opts.create, at.read_only)?;
                 let size = data.len() as u64;
                 if size > limits.max_file_bytes {
                     return Err(Errno::EFBIG.into());

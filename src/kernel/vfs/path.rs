@@ -95,6 +95,19 @@ pub(crate) fn last_component(path: &str) -> Option<&str> {
     path.split('/').rfind(|c| !c.is_empty())
 }
 
+/// Whether a write to the missing file `path` may create it: the mode to create it with, or
+/// `ENOENT` (no `create`), `EISDIR` (a trailing slash names a directory), `EROFS`.
+pub(crate) fn create_mode(path: &str, create: Option<u32>, read_only: bool) -> Result<u32, Errno> {
+    let perm = create.ok_or(Errno::ENOENT)?;
+    if path.ends_with('/') {
+        return Err(Errno::EISDIR);
+    }
+    if read_only {
+        return Err(Errno::EROFS);
+    }
+    Ok(perm)
+}
+
 /// Whether the last component of `path` may name a new or removed entry: not the root
 /// (`EBUSY`), not `.` or `..` (`EINVAL`).
 pub(crate) fn check_entry_name(path: &str) -> Result<(), Errno> {
