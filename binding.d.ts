@@ -78,6 +78,11 @@ export declare class NativeVm {
   filesystem(): NativeFs
   /** Mount a native filesystem at `path`. */
   mount(path: string, fs: NativeFs, readOnly: boolean): void
+  /**
+   * Append `text` to the VM's `/etc/agentos/instructions.md` (the `additionalInstructions`
+   * option).
+   */
+  setAdditionalInstructions(text: string): void
   /** Unmount whatever is mounted at `path`. */
   unmount(path: string): void
   /**
@@ -132,8 +137,35 @@ export declare class NativeVm {
   getProcess(pid: number): SpawnedProcessInfo
   /** The kernel's process table. */
   allProcesses(): Array<KernelProcessInfo>
+  /** Start an agent and open its ACP session (`initialize`, then `session/new`). */
+  sessionStart(options: SessionStartOptions): Promise<SessionStarted>
+  /**
+   * Send a request to a session's agent; with `collect`, the agent's message text streamed
+   * meanwhile comes back too.
+   */
+  sessionRequest(handle: number, method: string, paramsJson: string | undefined | null, collect: boolean): Promise<SessionReply>
+  /** `session/cancel` (as a request, falling back to the notification). */
+  sessionCancel(handle: number): Promise<SessionReply>
+  /** Answer a pending permission request; returns the response sent, JSON text. */
+  sessionRespondPermission(handle: number, permissionId: string, answer: string): string
+  /**
+   * A session's recorded events after `since` (of `method`), as a JSON array of
+   * `{ sequenceNumber, notification }`.
+   */
+  sessionEvents(handle: number, since?: number | undefined | null, method?: string | undefined | null): string
+  /** Why the session ended, if it did. */
+  sessionEnded(handle: number): string | null
+  /** Kill a session's agent and forget the session. */
+  sessionClose(handle: number): void
 }
 export type JsVm = NativeVm
+
+/**
+ * A host directory as a filesystem, confined to it (see `createHostDirBackend`): mount it
+ * with `mountFs` or a `{ path, driver }` mount. `ENOENT`/`ENOTDIR` if `hostPath` is not a
+ * directory.
+ */
+export declare function createNativeHostDir(hostPath: string, readOnly: boolean): NativeFs
 
 /**
  * A new, empty in-memory filesystem: mount it with `mountFs` or a `{ path, driver }` mount;
@@ -291,10 +323,12 @@ export interface NetworkRequest {
 
 /** One process event, as JS receives it. */
 export interface ProcessEvent {
-  /** `"stdout"`, `"stderr"` or `"exit"`. */
+  /** `"stdout"`, `"stderr"`, `"exit"` or `"session"`. */
   kind: string
-  /** The process. */
+  /** The process (`session`: the session's handle). */
   pid: number
+  /** A session message as JSON text (`session`). */
+  json?: string
   /** Output bytes (`stdout`/`stderr`). */
   data?: Uint8Array
   /** Position of the chunk in its stream (`stdout`/`stderr`). */
@@ -319,6 +353,50 @@ export interface Replay {
   chunks: Array<Uint8Array>
   /** Sequence number of the last of them; later events have higher numbers. */
   seq: number
+}
+
+/** An agent's answer. */
+export interface SessionReply {
+  /** The JSON-RPC response, JSON text. */
+  json: string
+  /** Sequence number of the last event recorded before it (-1: none). */
+  seq: number
+  /** Agent message text streamed while the request ran (`collect`). */
+  text: string
+}
+
+/** A started session. */
+export interface SessionStarted {
+  /** Handle of the session's client (session events carry it). */
+  handle: number
+  /** The ACP session id. */
+  sessionId: string
+  /** Pid of the agent process. */
+  pid: number
+  /** `initialize`'s result, JSON text. */
+  initJson: string
+  /** `session/new`'s result, JSON text. */
+  sessionJson: string
+}
+
+/** How the facade starts an agent. */
+export interface SessionStartOptions {
+  /** Agent type (for listings and messages). */
+  agentType: string
+  /** Program to run (found on `PATH`). */
+  command: string
+  /** Its arguments. */
+  args: Array<string>
+  /** Environment added to the base one. */
+  env?: Record<string, string>
+  /** Working directory of the agent and of the ACP session (default `/home/user`). */
+  cwd?: string
+  /** `mcpServers` of `session/new`, as JSON text (default `[]`). */
+  mcpServersJson?: string
+  /** Wait for each answer of the agent, ms (default 120000). */
+  requestTimeoutMs?: number
+  /** Wait for the host's answer to a permission request, ms (default 120000). */
+  permissionTimeoutMs?: number
 }
 
 /** A process started through the API. */

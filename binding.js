@@ -839,5 +839,6 @@ module.exports.NativeFs = nativeBinding.NativeFs
 module.exports.JsFs = nativeBinding.JsFs
 module.exports.NativeVm = nativeBinding.NativeVm
 module.exports.JsVm = nativeBinding.JsVm
+module.exports.createNativeHostDir = nativeBinding.createNativeHostDir
 module.exports.createNativeMemoryFs = nativeBinding.createNativeMemoryFs
 module.exports.defaultSidecarVmCount = nativeBinding.defaultSidecarVmCount

@@ -6,6 +6,11 @@
  * shapes; `index.js` and `index.d.ts` are generated from it by `tsc` during `npm install`.
  */
 import { NativeFs } from "./binding.js";
+import { type SoftwareInput } from "./software.js";
+import { type AgentInfo, type AgentRegistryEntry, type CreateSessionOptions, type JsonRpcNotification, type JsonRpcResponse, type PermissionReply, type PermissionRequest, type PromptResult, type SequencedEvent, type SessionConfigOption, type SessionInfo, type SessionModes } from "./sessions.js";
+export { defineSoftware } from "./software.js";
+export type { AgentSoftwareDescriptor, InstructionsKernel, SoftwareContext, SoftwareDescriptor, SoftwareInput, ToolSoftwareDescriptor, } from "./software.js";
+export type { AgentInfo, AgentRegistryEntry, CreateSessionOptions, JsonRpcNotification, JsonRpcResponse, McpServerConfig, PermissionReply, PermissionRequest, PromptResult, SequencedEvent, SessionConfigOption, SessionInfo, SessionModes, } from "./sessions.js";
 /** An error from the VM's kernel (`ENOENT`, `EACCES`, ...) or from the API (`ERR_AGENT_OS_*`). */
 export declare class KernelError extends Error {
     /** Stable error code: a POSIX name such as `"ENOENT"`, or `"ERR_AGENT_OS_DISPOSED"`. */
@@ -152,8 +157,14 @@ export type SidecarPlacement = {
 };
 /** Options of `AgentOs.create()`. Unknown keys are rejected with `ERR_AGENT_OS_INVALID_OPTIONS`. */
 export interface AgentOsOptions {
-    /** Software packages to install (agents, tools). Not supported yet: only `[]` is accepted. */
-    software?: unknown[];
+    /**
+     * Software packages (agents, tools; see `defineSoftware`). Their `requires` packages are
+     * resolved on the host and mounted read-only at `/root/node_modules/<name>`, with
+     * `<moduleAccessCwd>/node_modules` mounted read-only at `/root/node_modules` beneath them so
+     * their dependencies resolve; their bins are put in `/usr/local/bin`. Default: none (and
+     * then nothing of the host's `node_modules` is visible).
+     */
+    software?: SoftwareInput[];
     /** Filesystems to mount at boot. */
     mounts?: MountConfig[];
     /**
@@ -169,9 +180,9 @@ export interface AgentOsOptions {
      * the host). Guest-sent headers of the same names are replaced.
      */
     egress?: EgressRule[];
-    /** Appended to agents' system prompts. Not supported yet. */
+    /** Appended to `/etc/agentos/instructions.md`, which agents put in their system prompts. */
     additionalInstructions?: string;
-    /** Host directory whose `node_modules` software resolves from. Not supported yet. */
+    /** Host directory whose `node_modules` software packages' dependencies resolve from. Default `process.cwd()`. */
     moduleAccessCwd?: string;
     /** Which sidecar hosts the VM. Default: the process-global shared sidecar. */
     sidecar?: SidecarPlacement;
@@ -311,14 +322,14 @@ export interface BatchReadResult {
     error?: string;
 }
 /**
- * A native in-memory filesystem implementing `VirtualFileSystem`. Mount it with
- * `vm.mountFs(path, fs)` or a `{ path, driver }` mount; one instance may be mounted in several
- * VMs and they share its files.
+ * A native filesystem implementing `VirtualFileSystem` (in memory, or a host directory): the
+ * kernel reaches it without JS round trips when it is mounted.
  */
-export declare class InMemoryFileSystem implements VirtualFileSystem {
+export declare class NativeFileSystem implements VirtualFileSystem {
     /** @internal */
     readonly native: NativeFs;
-    constructor();
+    /** @internal */
+    constructor(native: NativeFs);
     readFile(path: string): Promise<Uint8Array>;
     readTextFile(path: string): Promise<string>;
     readDir(path: string): Promise<string[]>;
@@ -346,8 +357,27 @@ export declare class InMemoryFileSystem implements VirtualFileSystem {
     pread(path: string, offset: number, length: number): Promise<Uint8Array>;
     pwrite(path: string, offset: number, data: Uint8Array): Promise<void>;
 }
+/**
+ * A native in-memory filesystem. Mount it with `vm.mountFs(path, fs)` or a `{ path, driver }`
+ * mount; one instance may be mounted in several VMs and they share its files.
+ */
+export declare class InMemoryFileSystem extends NativeFileSystem {
+    constructor();
+}
 /** A new, empty in-memory filesystem, native-backed: mounting it costs no JS round trips. */
 export declare function createInMemoryFileSystem(): InMemoryFileSystem;
+/**
+ * A host directory as a filesystem, confined to it: paths are walked one component at a time
+ * from the directory with no symlink followed on the host (a host symlink is resolved inside
+ * the VM), so `..`, symlinks pointing out and swapped directories never reach outside. With
+ * `readOnly`, every write is `EROFS`. Throws `ENOENT`/`ENOTDIR` if `hostPath` is not a directory.
+ */
+export declare function createHostDirBackend(options: {
+    hostPath: string;
+    readOnly?: boolean;
+}): NativeFileSystem;
+/** A read-only mount of the host's `hostPath` (a `node_modules` directory) at `/root/node_modules`. */
+export declare function nodeModulesMount(hostPath: string): MountConfig;
 /**
  * A dedicated sidecar process hosting a group of VMs. Not available in this build yet:
  * `AgentOs.createSidecar()` rejects with `ERR_AGENT_OS_UNSUPPORTED`.
@@ -377,7 +407,7 @@ export declare class AgentOs {
     static createSidecar(_options?: {
         sidecarId?: string;
     }): Promise<AgentOsSidecar>;
-    /** Tear down this VM only, releasing its state. Idempotent. */
+    /** Tear down this VM only, releasing its state (open sessions' agents are killed). Idempotent. */
     dispose(): Promise<void>;
     /** Read a whole file. */
     readFile(path: string): Promise<Uint8Array>;
@@ -454,4 +484,68 @@ export declare class AgentOs {
     fetch(port: number, request: Request): Promise<Response>;
     /** Unmount the filesystem at `path`. Throws `EINVAL` if nothing is mounted there. */
     unmountFs(path: string): void;
+    /** The agent types this VM's software provides. */
+    listAgents(): AgentRegistryEntry[];
+    /**
+     * Start an agent of `agentType` (from the VM's `software`) as a process in the VM and open
+     * an ACP session with it (`initialize`, then `session/new`). The agent's system prompt gets
+     * `/etc/agentos/instructions.md` and `additionalInstructions` through its
+     * `prepareInstructions` hook. Rejects with `ERR_AGENT_OS_UNKNOWN_AGENT` for an agent type no
+     * software provides.
+     */
+    createSession(agentType: string, options?: CreateSessionOptions): Promise<{
+        sessionId: string;
+    }>;
+    /**
+     * Send a prompt and wait for the end of the turn. Resolves with the agent's response and the
+     * text of the `agent_message_chunk` updates it streamed meanwhile (every `onSessionEvent`
+     * handler has seen them by then).
+     */
+    prompt(sessionId: string, text: string): Promise<PromptResult>;
+    /** Ask the agent to stop the current turn (`session/cancel`). */
+    cancelSession(sessionId: string): Promise<JsonRpcResponse>;
+    /** Kill the session's agent process and forget the session and its history. */
+    closeSession(sessionId: string): void;
+    /** Cancel the session's work (errors ignored), then close it. */
+    destroySession(sessionId: string): Promise<void>;
+    /** Check that a session is open; returns its id. */
+    resumeSession(sessionId: string): {
+        sessionId: string;
+    };
+    /** Open sessions. */
+    listSessions(): SessionInfo[];
+    /**
+     * The session's recorded notifications (each with its sequence number), after `since` and of
+     * `method` when given. Requests the agent made are recorded too (permission requests as
+     * `request/permission`), and an agent that exits leaves `_agentos/session_ended`.
+     */
+    getSessionEvents(sessionId: string, options?: {
+        since?: number;
+        method?: string;
+    }): SequencedEvent[];
+    /** Receive the session's `session/update` notifications (and `_agentos/session_ended`) live. */
+    onSessionEvent(sessionId: string, handler: (event: JsonRpcNotification) => void): () => void;
+    /** Receive the agent's permission requests; answer each with `respondPermission`. */
+    onPermissionRequest(sessionId: string, handler: (request: PermissionRequest) => void): () => void;
+    /**
+     * Answer a permission request: `once` or `always` allows (the agent's option of that kind),
+     * `reject` refuses. A request nobody answers is rejected when `permissionTimeoutMs` runs out.
+     */
+    respondPermission(sessionId: string, permissionId: string, reply: PermissionReply): Promise<JsonRpcResponse>;
+    /** Send any request to the session's agent; `sessionId` is added to `params`. */
+    rawSessionSend(sessionId: string, method: string, params?: Record<string, unknown>): Promise<JsonRpcResponse>;
+    /** Switch the session's mode (`session/set_mode`). */
+    setSessionMode(sessionId: string, modeId: string): Promise<JsonRpcResponse>;
+    /** The modes the agent offers, and the current one; `null` if it offers none. */
+    getSessionModes(sessionId: string): SessionModes | null;
+    /** Choose the session's model (the config option of category `model`). */
+    setSessionModel(sessionId: string, model: string): Promise<JsonRpcResponse>;
+    /** Choose the session's thought level (the config option of category `thought_level`). */
+    setSessionThoughtLevel(sessionId: string, level: string): Promise<JsonRpcResponse>;
+    /** The config options the agent offers (model, thought level, ...). */
+    getSessionConfigOptions(sessionId: string): SessionConfigOption[];
+    /** The agent's capabilities from `initialize`; `null` if it reported none. */
+    getSessionCapabilities(sessionId: string): Record<string, unknown> | null;
+    /** Who the agent says it is (`initialize`'s `agentInfo`); `null` if it did not say. */
+    getSessionAgentInfo(sessionId: string): AgentInfo | null;
 }

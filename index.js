@@ -7,9 +7,17 @@
  * shapes; `index.js` and `index.d.ts` are generated from it by `tsc` during `npm install`.
  */
 Object.defineProperty(exports, "__esModule", { value: true });
-exports.AgentOs = exports.InMemoryFileSystem = exports.KernelError = void 0;
+exports.AgentOs = exports.InMemoryFileSystem = exports.NativeFileSystem = exports.KernelError = exports.defineSoftware = void 0;
 exports.createInMemoryFileSystem = createInMemoryFileSystem;
+exports.createHostDirBackend = createHostDirBackend;
+exports.nodeModulesMount = nodeModulesMount;
+const node_fs_1 = require("node:fs");
+const node_path_1 = require("node:path");
 const binding_js_1 = require("./binding.js");
+const software_js_1 = require("./software.js");
+const sessions_js_1 = require("./sessions.js");
+var software_js_2 = require("./software.js");
+Object.defineProperty(exports, "defineSoftware", { enumerable: true, get: function () { return software_js_2.defineSoftware; } });
 /** An error from the VM's kernel (`ENOENT`, `EACCES`, ...) or from the API (`ERR_AGENT_OS_*`). */
 class KernelError extends Error {
     /** Stable error code: a POSIX name such as `"ENOENT"`, or `"ERR_AGENT_OS_DISPOSED"`. */
@@ -59,18 +67,25 @@ const SIGKILL = 9;
 function invalidOptions(message) {
     return new KernelError("ERR_AGENT_OS_INVALID_OPTIONS", message);
 }
-const SUPPORTED_OPTIONS = new Set(["mounts", "limits", "sidecar", "permissions", "loopbackExemptPorts", "egress"]);
-/** Options of the reference API that this build does not implement yet. */
-const NOT_YET_SUPPORTED = new Set([
+const SUPPORTED_OPTIONS = new Set([
+    "mounts",
+    "limits",
+    "sidecar",
+    "permissions",
+    "loopbackExemptPorts",
+    "egress",
     "software",
     "additionalInstructions",
     "moduleAccessCwd",
+]);
+/** Options of the reference API that this build does not implement yet. */
+const NOT_YET_SUPPORTED = new Set([
     "rootFilesystem",
     "scheduleDriver",
     "toolKits",
 ]);
 /** Options that are fine when they ask for nothing. */
-const EMPTY_IS_FINE = new Set(["software", "toolKits"]);
+const EMPTY_IS_FINE = new Set(["toolKits"]);
 const LIMIT_KEYS = new Set([
     "memoryMb",
     "cpuTimeMs",
@@ -99,7 +114,14 @@ function validateOptions(options) {
         }
         throw invalidOptions(`unknown option \`${key}\` passed to AgentOs.create()`);
     }
-    const { limits, sidecar, mounts, permissions, loopbackExemptPorts, egress } = options;
+    const { limits, sidecar, mounts, permissions, loopbackExemptPorts, egress, software, additionalInstructions, moduleAccessCwd } = options;
+    if (software !== undefined && !Array.isArray(software))
+        throw invalidOptions("option `software` must be an array of software descriptors");
+    if (additionalInstructions !== undefined && typeof additionalInstructions !== "string") {
+        throw invalidOptions("option `additionalInstructions` must be a string");
+    }
+    if (moduleAccessCwd !== undefined && typeof moduleAccessCwd !== "string")
+        throw invalidOptions("option `moduleAccessCwd` must be a string");
     if (permissions !== undefined) {
         if (!isObject(permissions))
             throw invalidOptions("option `permissions` must be an object");
@@ -175,7 +197,7 @@ function validateMount(m, i) {
     if (m.readOnly !== undefined && typeof m.readOnly !== "boolean")
         throw invalidOptions(`${where}.readOnly must be a boolean`);
     if ("driver" in m) {
-        if (!(m.driver instanceof InMemoryFileSystem)) {
+        if (!(m.driver instanceof NativeFileSystem)) {
             throw invalidOptions(`${where}.driver: JavaScript VirtualFileSystem drivers are not supported yet; use createInMemoryFileSystem()`);
         }
         return;
@@ -186,7 +208,13 @@ function validateMount(m, i) {
             throw invalidOptions(`${where}.plugin must be { id, config }`);
         if (plugin.id === "memory")
             return;
-        if (plugin.id === "host_dir" || plugin.id === "s3") {
+        if (plugin.id === "host_dir") {
+            const config = plugin.config;
+            if (!isObject(config) || typeof config.hostPath !== "string")
+                throw invalidOptions(`${where}.plugin.config must be { hostPath: string }`);
+            return;
+        }
+        if (plugin.id === "s3") {
             throw invalidOptions(`${where}: mount plugin \`${plugin.id}\` is not supported yet by @rivet-dev/agentos-core`);
         }
         throw invalidOptions(`${where}: unknown mount plugin \`${plugin.id}\` (known: memory, host_dir, s3)`);
@@ -199,15 +227,15 @@ function driverPath(path) {
     return path.startsWith("/") ? path : `/${path}`;
 }
 /**
- * A native in-memory filesystem implementing `VirtualFileSystem`. Mount it with
- * `vm.mountFs(path, fs)` or a `{ path, driver }` mount; one instance may be mounted in several
- * VMs and they share its files.
+ * A native filesystem implementing `VirtualFileSystem` (in memory, or a host directory): the
+ * kernel reaches it without JS round trips when it is mounted.
  */
-class InMemoryFileSystem {
+class NativeFileSystem {
     /** @internal */
     native;
-    constructor() {
-        this.native = (0, binding_js_1.createNativeMemoryFs)();
+    /** @internal */
+    constructor(native) {
+        this.native = native;
     }
     readFile(path) {
         return call(this.native.readFile(driverPath(path)));
@@ -290,9 +318,39 @@ class InMemoryFileSystem {
         return call(this.native.pwrite(driverPath(path), offset, data));
     }
 }
+exports.NativeFileSystem = NativeFileSystem;
+/**
+ * A native in-memory filesystem. Mount it with `vm.mountFs(path, fs)` or a `{ path, driver }`
+ * mount; one instance may be mounted in several VMs and they share its files.
+ */
+class InMemoryFileSystem extends NativeFileSystem {
+    constructor() {
+        super((0, binding_js_1.createNativeMemoryFs)());
+    }
+}
 exports.InMemoryFileSystem = InMemoryFileSystem;
 /** A new, empty in-memory filesystem, native-backed: mounting it costs no JS round trips. */
 function createInMemoryFileSystem() {
+    return new InMemoryFileSystem();
+}
+/**
+ * A host directory as a filesystem, confined to it: paths are walked one component at a time
+ * from the directory with no symlink followed on the host (a host symlink is resolved inside
+ * the VM), so `..`, symlinks pointing out and swapped directories never reach outside. With
+ * `readOnly`, every write is `EROFS`. Throws `ENOENT`/`ENOTDIR` if `hostPath` is not a directory.
+ */
+function createHostDirBackend(options) {
+    return new NativeFileSystem(callSync(() => (0, binding_js_1.createNativeHostDir)(options.hostPath, options.readOnly ?? false)));
+}
+/** A read-only mount of the host's `hostPath` (a `node_modules` directory) at `/root/node_modules`. */
+function nodeModulesMount(hostPath) {
+    return { path: "/root/node_modules", driver: createHostDirBackend({ hostPath, readOnly: true }), readOnly: true };
+}
+function mountDriver(m) {
+    if ("driver" in m)
+        return m.driver;
+    if (m.plugin.id === "host_dir")
+        return createHostDirBackend({ hostPath: m.plugin.config.hostPath, readOnly: m.readOnly ?? false });
     return new InMemoryFileSystem();
 }
 /** The user's network check, made total: a throw, a promise or a malformed answer denies. */
@@ -346,6 +404,11 @@ class AgentOs {
     #fs;
     #procs;
     #running = 0;
+    #software = { roots: [], agents: new Map(), bins: new Map() };
+    #sessions = new Map();
+    #sessionsByHandle = new Map();
+    /** Session events that arrived before `createSession` learned their handle. */
+    #earlyEvents = new Map();
     constructor(vm) {
         this.#vm = vm;
         this.#fs = vm.filesystem();
@@ -367,8 +430,16 @@ class AgentOs {
                 }, network ? networkCheck(network) : undefined));
             }
             for (const m of options?.mounts ?? []) {
-                const driver = "driver" in m ? m.driver : new InMemoryFileSystem();
+                const driver = mountDriver(m);
                 callSync(() => vm.mount(m.path, driver.native, m.readOnly ?? false));
+            }
+            if (options?.additionalInstructions) {
+                const text = options.additionalInstructions;
+                callSync(() => vm.setAdditionalInstructions(text));
+            }
+            if (options?.software?.length) {
+                os.#software = (0, software_js_1.processSoftware)(options.software, invalidOptions);
+                await os.#installSoftware(options.moduleAccessCwd ?? process.cwd());
             }
         }
         catch (err) {
@@ -381,9 +452,14 @@ class AgentOs {
     static async createSidecar(_options) {
         throw new KernelError("ERR_AGENT_OS_UNSUPPORTED", "explicit sidecars are not supported yet by @rivet-dev/agentos-core");
     }
-    /** Tear down this VM only, releasing its state. Idempotent. */
+    /** Tear down this VM only, releasing its state (open sessions' agents are killed). Idempotent. */
     async dispose() {
         this.#vm.dispose();
+        for (const s of this.#sessions.values())
+            s.drop();
+        this.#sessions.clear();
+        this.#sessionsByHandle.clear();
+        this.#earlyEvents.clear();
     }
     /** Read a whole file. */
     readFile(path) {
@@ -433,7 +509,7 @@ class AgentOs {
     }
     /** Mount a filesystem at `path` (created if missing). Throws `EBUSY` if something is mounted there. */
     mountFs(path, driver, options) {
-        if (!(driver instanceof InMemoryFileSystem)) {
+        if (!(driver instanceof NativeFileSystem)) {
             throw new KernelError("ERR_AGENT_OS_UNSUPPORTED", "JavaScript VirtualFileSystem drivers are not supported yet; use createInMemoryFileSystem()");
         }
         callSync(() => this.#vm.mount(path, driver.native, options?.readOnly ?? false));
@@ -466,6 +542,10 @@ class AgentOs {
     }
     #dispatch(events) {
         for (const ev of events) {
+            if (ev.kind === "session") {
+                this.#sessionEvent(ev.pid, ev.seq ?? 0, ev.json ?? "{}");
+                continue;
+            }
             const t = this.#procs?.get(ev.pid);
             if (!t)
                 continue;
@@ -682,6 +762,239 @@ class AgentOs {
     /** Unmount the filesystem at `path`. Throws `EINVAL` if nothing is mounted there. */
     unmountFs(path) {
         callSync(() => this.#vm.unmount(path));
+    }
+    // ---- software --------------------------------------------------------------------------
+    async #installSoftware(moduleAccessCwd) {
+        const { roots, bins } = this.#software;
+        const base = (0, node_path_1.join)(moduleAccessCwd, "node_modules");
+        const baseReal = (0, node_fs_1.existsSync)(base) ? (0, node_fs_1.realpathSync)(base) : undefined;
+        if (baseReal) {
+            const driver = createHostDirBackend({ hostPath: baseReal, readOnly: true });
+            callSync(() => this.#vm.mount("/root/node_modules", driver.native, true));
+        }
+        for (const root of roots) {
+            const name = root.vmPath.slice("/root/node_modules/".length);
+            const inBase = baseReal && (0, node_fs_1.existsSync)((0, node_path_1.join)(baseReal, name)) ? (0, node_fs_1.realpathSync)((0, node_path_1.join)(baseReal, name)) : undefined;
+            if (inBase === root.hostPath)
+                continue;
+            const driver = createHostDirBackend({ hostPath: root.hostPath, readOnly: true });
+            callSync(() => this.#vm.mount(root.vmPath, driver.native, true));
+        }
+        for (const [command, script] of bins) {
+            const path = `/usr/local/bin/${command}`;
+            await this.writeFile(path, (0, software_js_1.binWrapper)(script));
+            await call(this.#fs.chmod(path, 0o755));
+        }
+    }
+    /** The agent types this VM's software provides. */
+    listAgents() {
+        return [...this.#software.agents.values()].map((a) => ({
+            id: a.id,
+            acpAdapter: a.acpAdapter,
+            agentPackage: a.agentPackage,
+            installed: a.adapterBin !== undefined,
+        }));
+    }
+    // ---- sessions --------------------------------------------------------------------------
+    #sessionEvent(handle, seq, json) {
+        const s = this.#sessionsByHandle.get(handle);
+        if (s) {
+            s.deliver(seq, JSON.parse(json));
+            return;
+        }
+        let early = this.#earlyEvents.get(handle);
+        if (!early)
+            this.#earlyEvents.set(handle, (early = []));
+        early.push({ seq, json });
+    }
+    #session(sessionId) {
+        const s = this.#sessions.get(sessionId);
+        if (!s)
+            throw new KernelError("ERR_AGENT_OS_UNKNOWN_SESSION", `no such session: ${sessionId}`);
+        return s;
+    }
+    /**
+     * Start an agent of `agentType` (from the VM's `software`) as a process in the VM and open
+     * an ACP session with it (`initialize`, then `session/new`). The agent's system prompt gets
+     * `/etc/agentos/instructions.md` and `additionalInstructions` through its
+     * `prepareInstructions` hook. Rejects with `ERR_AGENT_OS_UNKNOWN_AGENT` for an agent type no
+     * software provides.
+     */
+    async createSession(agentType, options) {
+        const config = this.#software.agents.get(agentType);
+        if (!config) {
+            const known = [...this.#software.agents.keys()];
+            throw new KernelError("ERR_AGENT_OS_UNKNOWN_AGENT", `unknown agent type \`${agentType}\` (${known.length ? `installed: ${known.join(", ")}` : "no agent software was given to AgentOs.create()"})`);
+        }
+        if (!config.adapterBin) {
+            throw new KernelError("ERR_AGENT_OS_UNKNOWN_AGENT", `agent \`${agentType}\`: its ACP adapter package ${config.acpAdapter} has no bin entry`);
+        }
+        const cwd = options?.cwd ?? "/home/user";
+        const args = [config.adapterBin, ...config.launchArgs];
+        const env = { ...config.env };
+        if (config.prepareInstructions && !options?.skipOsInstructions) {
+            const kernel = {
+                readFile: (p) => this.readFile(p),
+                writeFile: (p, c) => this.writeFile(p, c),
+                exists: (p) => this.exists(p),
+            };
+            const prepared = await config.prepareInstructions(kernel, cwd, options?.additionalInstructions, { skipBase: false });
+            args.push(...(prepared?.args ?? []));
+            Object.assign(env, prepared?.env ?? {});
+        }
+        Object.assign(env, options?.env ?? {});
+        this.#tracked();
+        const started = await call(this.#vm.sessionStart({
+            agentType,
+            command: "node",
+            args,
+            env,
+            cwd,
+            mcpServersJson: JSON.stringify(options?.mcpServers ?? []),
+            permissionTimeoutMs: options?.permissionTimeoutMs,
+            requestTimeoutMs: options?.requestTimeoutMs,
+        }));
+        if (this.#sessions.has(started.sessionId)) {
+            this.#vm.sessionClose(started.handle);
+            throw new KernelError("ERR_AGENT_OS_SESSION_CLOSED", `agent \`${agentType}\` returned a session id already in use: ${started.sessionId}`);
+        }
+        const s = new sessions_js_1.SessionState(started.handle, started.sessionId, agentType, started.pid, JSON.parse(started.initJson) ?? {}, JSON.parse(started.sessionJson) ?? {});
+        this.#sessions.set(s.sessionId, s);
+        this.#sessionsByHandle.set(s.handle, s);
+        for (const e of this.#earlyEvents.get(s.handle) ?? [])
+            s.deliver(e.seq, JSON.parse(e.json));
+        this.#earlyEvents.delete(s.handle);
+        return { sessionId: s.sessionId };
+    }
+    async #request(s, method, params, collect = false) {
+        const reply = await call(this.#vm.sessionRequest(s.handle, method, JSON.stringify(params), collect));
+        // Every notification the agent sent before answering reaches the handlers first.
+        await s.caughtUp(reply.seq);
+        return { response: JSON.parse(reply.json), text: reply.text };
+    }
+    /**
+     * Send a prompt and wait for the end of the turn. Resolves with the agent's response and the
+     * text of the `agent_message_chunk` updates it streamed meanwhile (every `onSessionEvent`
+     * handler has seen them by then).
+     */
+    async prompt(sessionId, text) {
+        const s = this.#session(sessionId);
+        return this.#request(s, "session/prompt", { sessionId, prompt: [{ type: "text", text }] }, true);
+    }
+    /** Ask the agent to stop the current turn (`session/cancel`). */
+    async cancelSession(sessionId) {
+        const s = this.#session(sessionId);
+        const reply = await call(this.#vm.sessionCancel(s.handle));
+        await s.caughtUp(reply.seq);
+        return JSON.parse(reply.json);
+    }
+    /** Kill the session's agent process and forget the session and its history. */
+    closeSession(sessionId) {
+        const s = this.#session(sessionId);
+        this.#vm.sessionClose(s.handle);
+        s.drop();
+        this.#sessions.delete(sessionId);
+        this.#sessionsByHandle.delete(s.handle);
+    }
+    /** Cancel the session's work (errors ignored), then close it. */
+    async destroySession(sessionId) {
+        this.#session(sessionId);
+        try {
+            await this.cancelSession(sessionId);
+        }
+        catch {
+            // Nothing to cancel, or the agent is gone.
+        }
+        if (this.#sessions.has(sessionId))
+            this.closeSession(sessionId);
+    }
+    /** Check that a session is open; returns its id. */
+    resumeSession(sessionId) {
+        this.#session(sessionId);
+        return { sessionId };
+    }
+    /** Open sessions. */
+    listSessions() {
+        return [...this.#sessions.values()].map((s) => ({ sessionId: s.sessionId, agentType: s.agentType }));
+    }
+    /**
+     * The session's recorded notifications (each with its sequence number), after `since` and of
+     * `method` when given. Requests the agent made are recorded too (permission requests as
+     * `request/permission`), and an agent that exits leaves `_agentos/session_ended`.
+     */
+    getSessionEvents(sessionId, options) {
+        const s = this.#session(sessionId);
+        return JSON.parse(callSync(() => this.#vm.sessionEvents(s.handle, options?.since, options?.method)));
+    }
+    /** Receive the session's `session/update` notifications (and `_agentos/session_ended`) live. */
+    onSessionEvent(sessionId, handler) {
+        const s = this.#session(sessionId);
+        s.events.add(handler);
+        return () => {
+            s.events.delete(handler);
+        };
+    }
+    /** Receive the agent's permission requests; answer each with `respondPermission`. */
+    onPermissionRequest(sessionId, handler) {
+        const s = this.#session(sessionId);
+        s.permissions.add(handler);
+        return () => {
+            s.permissions.delete(handler);
+        };
+    }
+    /**
+     * Answer a permission request: `once` or `always` allows (the agent's option of that kind),
+     * `reject` refuses. A request nobody answers is rejected when `permissionTimeoutMs` runs out.
+     */
+    async respondPermission(sessionId, permissionId, reply) {
+        const s = this.#session(sessionId);
+        return JSON.parse(callSync(() => this.#vm.sessionRespondPermission(s.handle, permissionId, reply)));
+    }
+    /** Send any request to the session's agent; `sessionId` is added to `params`. */
+    async rawSessionSend(sessionId, method, params) {
+        const s = this.#session(sessionId);
+        const merged = { sessionId, ...(params ?? {}) };
+        const { response } = await this.#request(s, method, merged);
+        if (!response.error)
+            s.applySent(method, merged);
+        return response;
+    }
+    /** Switch the session's mode (`session/set_mode`). */
+    setSessionMode(sessionId, modeId) {
+        return this.rawSessionSend(sessionId, "session/set_mode", { modeId });
+    }
+    /** The modes the agent offers, and the current one; `null` if it offers none. */
+    getSessionModes(sessionId) {
+        return this.#session(sessionId).modes;
+    }
+    async #setByCategory(sessionId, category, value) {
+        const s = this.#session(sessionId);
+        const option = s.configOptions.find((o) => o.category === category);
+        if (option?.readOnly) {
+            return { jsonrpc: "2.0", id: null, error: { code: -32601, message: `The ${category} config option is read-only for ${s.agentType} sessions.` } };
+        }
+        return this.rawSessionSend(sessionId, "session/set_config_option", { configId: option?.id ?? category, value });
+    }
+    /** Choose the session's model (the config option of category `model`). */
+    setSessionModel(sessionId, model) {
+        return this.#setByCategory(sessionId, "model", model);
+    }
+    /** Choose the session's thought level (the config option of category `thought_level`). */
+    setSessionThoughtLevel(sessionId, level) {
+        return this.#setByCategory(sessionId, "thought_level", level);
+    }
+    /** The config options the agent offers (model, thought level, ...). */
+    getSessionConfigOptions(sessionId) {
+        return this.#session(sessionId).configOptions;
+    }
+    /** The agent's capabilities from `initialize`; `null` if it reported none. */
+    getSessionCapabilities(sessionId) {
+        const caps = this.#session(sessionId).capabilities;
+        return Object.keys(caps).length > 0 ? caps : null;
+    }
+    /** Who the agent says it is (`initialize`'s `agentInfo`); `null` if it did not say. */
+    getSessionAgentInfo(sessionId) {
+        return this.#session(sessionId).agentInfo;
     }
 }
 exports.AgentOs = AgentOs;

@@ -6,9 +6,12 @@
  * shapes; `index.js` and `index.d.ts` are generated from it by `tsc` during `npm install`.
  */
 
+import { existsSync, realpathSync } from "node:fs";
+import { join } from "node:path";
 import {
   NativeFs,
   NativeVm,
+  createNativeHostDir,
   createNativeMemoryFs,
   type KernelProcessInfo,
   type LimitsOptions,
@@ -17,6 +20,48 @@ import {
   type NativeStartOptions,
   type ProcessEvent,
 } from "./binding.js";
+
+import { binWrapper, processSoftware, type ProcessedSoftware, type SoftwareInput } from "./software.js";
+import {
+  SessionState,
+  type AgentInfo,
+  type AgentRegistryEntry,
+  type CreateSessionOptions,
+  type JsonRpcNotification,
+  type JsonRpcResponse,
+  type PermissionReply,
+  type PermissionRequest,
+  type PromptResult,
+  type SequencedEvent,
+  type SessionConfigOption,
+  type SessionInfo,
+  type SessionModes,
+} from "./sessions.js";
+
+export { defineSoftware } from "./software.js";
+export type {
+  AgentSoftwareDescriptor,
+  InstructionsKernel,
+  SoftwareContext,
+  SoftwareDescriptor,
+  SoftwareInput,
+  ToolSoftwareDescriptor,
+} from "./software.js";
+export type {
+  AgentInfo,
+  AgentRegistryEntry,
+  CreateSessionOptions,
+  JsonRpcNotification,
+  JsonRpcResponse,
+  McpServerConfig,
+  PermissionReply,
+  PermissionRequest,
+  PromptResult,
+  SequencedEvent,
+  SessionConfigOption,
+  SessionInfo,
+  SessionModes,
+} from "./sessions.js";
 
 /** An error from the VM's kernel (`ENOENT`, `EACCES`, ...) or from the API (`ERR_AGENT_OS_*`). */
 export class KernelError extends Error {
@@ -175,8 +220,14 @@ export type SidecarPlacement = { kind: "shared"; pool?: string } | { kind: "expl
 
 /** Options of `AgentOs.create()`. Unknown keys are rejected with `ERR_AGENT_OS_INVALID_OPTIONS`. */
 export interface AgentOsOptions {
-  /** Software packages to install (agents, tools). Not supported yet: only `[]` is accepted. */
-  software?: unknown[];
+  /**
+   * Software packages (agents, tools; see `defineSoftware`). Their `requires` packages are
+   * resolved on the host and mounted read-only at `/root/node_modules/<name>`, with
+   * `<moduleAccessCwd>/node_modules` mounted read-only at `/root/node_modules` beneath them so
+   * their dependencies resolve; their bins are put in `/usr/local/bin`. Default: none (and
+   * then nothing of the host's `node_modules` is visible).
+   */
+  software?: SoftwareInput[];
   /** Filesystems to mount at boot. */
   mounts?: MountConfig[];
   /**
@@ -192,9 +243,9 @@ export interface AgentOsOptions {
    * the host). Guest-sent headers of the same names are replaced.
    */
   egress?: EgressRule[];
-  /** Appended to agents' system prompts. Not supported yet. */
+  /** Appended to `/etc/agentos/instructions.md`, which agents put in their system prompts. */
   additionalInstructions?: string;
-  /** Host directory whose `node_modules` software resolves from. Not supported yet. */
+  /** Host directory whose `node_modules` software packages' dependencies resolve from. Default `process.cwd()`. */
   moduleAccessCwd?: string;
   /** Which sidecar hosts the VM. Default: the process-global shared sidecar. */
   sidecar?: SidecarPlacement;
@@ -360,18 +411,25 @@ function invalidOptions(message: string): KernelError {
   return new KernelError("ERR_AGENT_OS_INVALID_OPTIONS", message);
 }
 
-const SUPPORTED_OPTIONS = new Set(["mounts", "limits", "sidecar", "permissions", "loopbackExemptPorts", "egress"]);
-/** Options of the reference API that this build does not implement yet. */
-const NOT_YET_SUPPORTED = new Set([
+const SUPPORTED_OPTIONS = new Set([
+  "mounts",
+  "limits",
+  "sidecar",
+  "permissions",
+  "loopbackExemptPorts",
+  "egress",
   "software",
   "additionalInstructions",
   "moduleAccessCwd",
+]);
+/** Options of the reference API that this build does not implement yet. */
+const NOT_YET_SUPPORTED = new Set([
   "rootFilesystem",
   "scheduleDriver",
   "toolKits",
 ]);
 /** Options that are fine when they ask for nothing. */
-const EMPTY_IS_FINE = new Set(["software", "toolKits"]);
+const EMPTY_IS_FINE = new Set(["toolKits"]);
 const LIMIT_KEYS = new Set([
   "memoryMb",
   "cpuTimeMs",
@@ -398,7 +456,12 @@ function validateOptions(options: unknown): void {
     }
     throw invalidOptions(`unknown option \`${key}\` passed to AgentOs.create()`);
   }
-  const { limits, sidecar, mounts, permissions, loopbackExemptPorts, egress } = options;
+  const { limits, sidecar, mounts, permissions, loopbackExemptPorts, egress, software, additionalInstructions, moduleAccessCwd } = options;
+  if (software !== undefined && !Array.isArray(software)) throw invalidOptions("option `software` must be an array of software descriptors");
+  if (additionalInstructions !== undefined && typeof additionalInstructions !== "string") {
+    throw invalidOptions("option `additionalInstructions` must be a string");
+  }
+  if (moduleAccessCwd !== undefined && typeof moduleAccessCwd !== "string") throw invalidOptions("option `moduleAccessCwd` must be a string");
   if (permissions !== undefined) {
     if (!isObject(permissions)) throw invalidOptions("option `permissions` must be an object");
     for (const [key, value] of Object.entries(permissions)) {
@@ -464,7 +527,7 @@ function validateMount(m: unknown, i: number): void {
   if (!isObject(m) || typeof m.path !== "string") throw invalidOptions(`${where} must be an object with a string \`path\``);
   if (m.readOnly !== undefined && typeof m.readOnly !== "boolean") throw invalidOptions(`${where}.readOnly must be a boolean`);
   if ("driver" in m) {
-    if (!(m.driver instanceof InMemoryFileSystem)) {
+    if (!(m.driver instanceof NativeFileSystem)) {
       throw invalidOptions(`${where}.driver: JavaScript VirtualFileSystem drivers are not supported yet; use createInMemoryFileSystem()`);
     }
     return;
@@ -473,7 +536,12 @@ function validateMount(m: unknown, i: number): void {
     const plugin = m.plugin;
     if (!isObject(plugin) || typeof plugin.id !== "string") throw invalidOptions(`${where}.plugin must be { id, config }`);
     if (plugin.id === "memory") return;
-    if (plugin.id === "host_dir" || plugin.id === "s3") {
+    if (plugin.id === "host_dir") {
+      const config = plugin.config;
+      if (!isObject(config) || typeof config.hostPath !== "string") throw invalidOptions(`${where}.plugin.config must be { hostPath: string }`);
+      return;
+    }
+    if (plugin.id === "s3") {
       throw invalidOptions(`${where}: mount plugin \`${plugin.id}\` is not supported yet by @rivet-dev/agentos-core`);
     }
     throw invalidOptions(`${where}: unknown mount plugin \`${plugin.id}\` (known: memory, host_dir, s3)`);
@@ -487,16 +555,16 @@ function driverPath(path: string): string {
 }
 
 /**
- * A native in-memory filesystem implementing `VirtualFileSystem`. Mount it with
- * `vm.mountFs(path, fs)` or a `{ path, driver }` mount; one instance may be mounted in several
- * VMs and they share its files.
+ * A native filesystem implementing `VirtualFileSystem` (in memory, or a host directory): the
+ * kernel reaches it without JS round trips when it is mounted.
  */
-export class InMemoryFileSystem implements VirtualFileSystem {
+export class NativeFileSystem implements VirtualFileSystem {
   /** @internal */
   readonly native: NativeFs;
 
-  constructor() {
-    this.native = createNativeMemoryFs();
+  /** @internal */
+  constructor(native: NativeFs) {
+    this.native = native;
   }
 
   readFile(path: string): Promise<Uint8Array> {
@@ -581,8 +649,39 @@ export class InMemoryFileSystem implements VirtualFileSystem {
   }
 }
 
+/**
+ * A native in-memory filesystem. Mount it with `vm.mountFs(path, fs)` or a `{ path, driver }`
+ * mount; one instance may be mounted in several VMs and they share its files.
+ */
+export class InMemoryFileSystem extends NativeFileSystem {
+  constructor() {
+    super(createNativeMemoryFs());
+  }
+}
+
 /** A new, empty in-memory filesystem, native-backed: mounting it costs no JS round trips. */
 export function createInMemoryFileSystem(): InMemoryFileSystem {
+  return new InMemoryFileSystem();
+}
+
+/**
+ * A host directory as a filesystem, confined to it: paths are walked one component at a time
+ * from the directory with no symlink followed on the host (a host symlink is resolved inside
+ * the VM), so `..`, symlinks pointing out and swapped directories never reach outside. With
+ * `readOnly`, every write is `EROFS`. Throws `ENOENT`/`ENOTDIR` if `hostPath` is not a directory.
+ */
+export function createHostDirBackend(options: { hostPath: string; readOnly?: boolean }): NativeFileSystem {
+  return new NativeFileSystem(callSync(() => createNativeHostDir(options.hostPath, options.readOnly ?? false)));
+}
+
+/** A read-only mount of the host's `hostPath` (a `node_modules` directory) at `/root/node_modules`. */
+export function nodeModulesMount(hostPath: string): MountConfig {
+  return { path: "/root/node_modules", driver: createHostDirBackend({ hostPath, readOnly: true }), readOnly: true };
+}
+
+function mountDriver(m: MountConfig): NativeFileSystem {
+  if ("driver" in m) return m.driver as NativeFileSystem;
+  if (m.plugin.id === "host_dir") return createHostDirBackend({ hostPath: m.plugin.config.hostPath, readOnly: m.readOnly ?? false });
   return new InMemoryFileSystem();
 }
 
@@ -647,6 +746,11 @@ export class AgentOs {
   #fs: NativeFs;
   #procs?: Map<number, Tracked>;
   #running = 0;
+  #software: ProcessedSoftware = { roots: [], agents: new Map(), bins: new Map() };
+  #sessions = new Map<string, SessionState>();
+  #sessionsByHandle = new Map<number, SessionState>();
+  /** Session events that arrived before `createSession` learned their handle. */
+  #earlyEvents = new Map<number, { seq: number; json: string }[]>();
 
   private constructor(vm: NativeVm) {
     this.#vm = vm;
@@ -675,8 +779,16 @@ export class AgentOs {
         );
       }
       for (const m of options?.mounts ?? []) {
-        const driver = "driver" in m ? (m.driver as InMemoryFileSystem) : new InMemoryFileSystem();
+        const driver = mountDriver(m);
         callSync(() => vm.mount(m.path, driver.native, m.readOnly ?? false));
+      }
+      if (options?.additionalInstructions) {
+        const text = options.additionalInstructions;
+        callSync(() => vm.setAdditionalInstructions(text));
+      }
+      if (options?.software?.length) {
+        os.#software = processSoftware(options.software, invalidOptions);
+        await os.#installSoftware(options.moduleAccessCwd ?? process.cwd());
       }
     } catch (err) {
       vm.dispose();
@@ -690,9 +802,13 @@ export class AgentOs {
     throw new KernelError("ERR_AGENT_OS_UNSUPPORTED", "explicit sidecars are not supported yet by @rivet-dev/agentos-core");
   }
 
-  /** Tear down this VM only, releasing its state. Idempotent. */
+  /** Tear down this VM only, releasing its state (open sessions' agents are killed). Idempotent. */
   async dispose(): Promise<void> {
     this.#vm.dispose();
+    for (const s of this.#sessions.values()) s.drop();
+    this.#sessions.clear();
+    this.#sessionsByHandle.clear();
+    this.#earlyEvents.clear();
   }
 
   /** Read a whole file. */
@@ -756,7 +872,7 @@ export class AgentOs {
 
   /** Mount a filesystem at `path` (created if missing). Throws `EBUSY` if something is mounted there. */
   mountFs(path: string, driver: VirtualFileSystem, options?: { readOnly?: boolean }): void {
-    if (!(driver instanceof InMemoryFileSystem)) {
+    if (!(driver instanceof NativeFileSystem)) {
       throw new KernelError(
         "ERR_AGENT_OS_UNSUPPORTED",
         "JavaScript VirtualFileSystem drivers are not supported yet; use createInMemoryFileSystem()",
@@ -792,6 +908,10 @@ export class AgentOs {
 
   #dispatch(events: ProcessEvent[]): void {
     for (const ev of events) {
+      if (ev.kind === "session") {
+        this.#sessionEvent(ev.pid, ev.seq ?? 0, ev.json ?? "{}");
+        continue;
+      }
       const t = this.#procs?.get(ev.pid);
       if (!t) continue;
       if (ev.kind === "exit") {
@@ -1007,5 +1127,270 @@ export class AgentOs {
   /** Unmount the filesystem at `path`. Throws `EINVAL` if nothing is mounted there. */
   unmountFs(path: string): void {
     callSync(() => this.#vm.unmount(path));
+  }
+
+  // ---- software --------------------------------------------------------------------------
+
+  async #installSoftware(moduleAccessCwd: string): Promise<void> {
+    const { roots, bins } = this.#software;
+    const base = join(moduleAccessCwd, "node_modules");
+    const baseReal = existsSync(base) ? realpathSync(base) : undefined;
+    if (baseReal) {
+      const driver = createHostDirBackend({ hostPath: baseReal, readOnly: true });
+      callSync(() => this.#vm.mount("/root/node_modules", driver.native, true));
+    }
+    for (const root of roots) {
+      const name = root.vmPath.slice("/root/node_modules/".length);
+      const inBase = baseReal && existsSync(join(baseReal, name)) ? realpathSync(join(baseReal, name)) : undefined;
+      if (inBase === root.hostPath) continue;
+      const driver = createHostDirBackend({ hostPath: root.hostPath, readOnly: true });
+      callSync(() => this.#vm.mount(root.vmPath, driver.native, true));
+    }
+    for (const [command, script] of bins) {
+      const path = `/usr/local/bin/${command}`;
+      await this.writeFile(path, binWrapper(script));
+      await call(this.#fs.chmod(path, 0o755));
+    }
+  }
+
+  /** The agent types this VM's software provides. */
+  listAgents(): AgentRegistryEntry[] {
+    return [...this.#software.agents.values()].map((a) => ({
+      id: a.id,
+      acpAdapter: a.acpAdapter,
+      agentPackage: a.agentPackage,
+      installed: a.adapterBin !== undefined,
+    }));
+  }
+
+  // ---- sessions --------------------------------------------------------------------------
+
+  #sessionEvent(handle: number, seq: number, json: string): void {
+    const s = this.#sessionsByHandle.get(handle);
+    if (s) {
+      s.deliver(seq, JSON.parse(json) as JsonRpcNotification);
+      return;
+    }
+    let early = this.#earlyEvents.get(handle);
+    if (!early) this.#earlyEvents.set(handle, (early = []));
+    early.push({ seq, json });
+  }
+
+  #session(sessionId: string): SessionState {
+    const s = this.#sessions.get(sessionId);
+    if (!s) throw new KernelError("ERR_AGENT_OS_UNKNOWN_SESSION", `no such session: ${sessionId}`);
+    return s;
+  }
+
+  /**
+   * Start an agent of `agentType` (from the VM's `software`) as a process in the VM and open
+   * an ACP session with it (`initialize`, then `session/new`). The agent's system prompt gets
+   * `/etc/agentos/instructions.md` and `additionalInstructions` through its
+   * `prepareInstructions` hook. Rejects with `ERR_AGENT_OS_UNKNOWN_AGENT` for an agent type no
+   * software provides.
+   */
+  async createSession(agentType: string, options?: CreateSessionOptions): Promise<{ sessionId: string }> {
+    const config = this.#software.agents.get(agentType);
+    if (!config) {
+      const known = [...this.#software.agents.keys()];
+      throw new KernelError(
+        "ERR_AGENT_OS_UNKNOWN_AGENT",
+        `unknown agent type \`${agentType}\` (${known.length ? `installed: ${known.join(", ")}` : "no agent software was given to AgentOs.create()"})`,
+      );
+    }
+    if (!config.adapterBin) {
+      throw new KernelError("ERR_AGENT_OS_UNKNOWN_AGENT", `agent \`${agentType}\`: its ACP adapter package ${config.acpAdapter} has no bin entry`);
+    }
+    const cwd = options?.cwd ?? "/home/user";
+    const args = [config.adapterBin, ...config.launchArgs];
+    const env: Record<string, string> = { ...config.env };
+    if (config.prepareInstructions && !options?.skipOsInstructions) {
+      const kernel = {
+        readFile: (p: string) => this.readFile(p),
+        writeFile: (p: string, c: string | Uint8Array) => this.writeFile(p, c),
+        exists: (p: string) => this.exists(p),
+      };
+      const prepared = await config.prepareInstructions(kernel, cwd, options?.additionalInstructions, { skipBase: false });
+      args.push(...(prepared?.args ?? []));
+      Object.assign(env, prepared?.env ?? {});
+    }
+    Object.assign(env, options?.env ?? {});
+    this.#tracked();
+    const started = await call(
+      this.#vm.sessionStart({
+        agentType,
+        command: "node",
+        args,
+        env,
+        cwd,
+        mcpServersJson: JSON.stringify(options?.mcpServers ?? []),
+        permissionTimeoutMs: options?.permissionTimeoutMs,
+        requestTimeoutMs: options?.requestTimeoutMs,
+      }),
+    );
+    if (this.#sessions.has(started.sessionId)) {
+      this.#vm.sessionClose(started.handle);
+      throw new KernelError("ERR_AGENT_OS_SESSION_CLOSED", `agent \`${agentType}\` returned a session id already in use: ${started.sessionId}`);
+    }
+    const s = new SessionState(
+      started.handle,
+      started.sessionId,
+      agentType,
+      started.pid,
+      JSON.parse(started.initJson) ?? {},
+      JSON.parse(started.sessionJson) ?? {},
+    );
+    this.#sessions.set(s.sessionId, s);
+    this.#sessionsByHandle.set(s.handle, s);
+    for (const e of this.#earlyEvents.get(s.handle) ?? []) s.deliver(e.seq, JSON.parse(e.json) as JsonRpcNotification);
+    this.#earlyEvents.delete(s.handle);
+    return { sessionId: s.sessionId };
+  }
+
+  async #request(s: SessionState, method: string, params: Record<string, unknown>, collect = false) {
+    const reply = await call(this.#vm.sessionRequest(s.handle, method, JSON.stringify(params), collect));
+    // Every notification the agent sent before answering reaches the handlers first.
+    await s.caughtUp(reply.seq);
+    return { response: JSON.parse(reply.json) as JsonRpcResponse, text: reply.text };
+  }
+
+  /**
+   * Send a prompt and wait for the end of the turn. Resolves with the agent's response and the
+   * text of the `agent_message_chunk` updates it streamed meanwhile (every `onSessionEvent`
+   * handler has seen them by then).
+   */
+  async prompt(sessionId: string, text: string): Promise<PromptResult> {
+    const s = this.#session(sessionId);
+    return this.#request(s, "session/prompt", { sessionId, prompt: [{ type: "text", text }] }, true);
+  }
+
+  /** Ask the agent to stop the current turn (`session/cancel`). */
+  async cancelSession(sessionId: string): Promise<JsonRpcResponse> {
+    const s = this.#session(sessionId);
+    const reply = await call(this.#vm.sessionCancel(s.handle));
+    await s.caughtUp(reply.seq);
+    return JSON.parse(reply.json) as JsonRpcResponse;
+  }
+
+  /** Kill the session's agent process and forget the session and its history. */
+  closeSession(sessionId: string): void {
+    const s = this.#session(sessionId);
+    this.#vm.sessionClose(s.handle);
+    s.drop();
+    this.#sessions.delete(sessionId);
+    this.#sessionsByHandle.delete(s.handle);
+  }
+
+  /** Cancel the session's work (errors ignored), then close it. */
+  async destroySession(sessionId: string): Promise<void> {
+    this.#session(sessionId);
+    try {
+      await this.cancelSession(sessionId);
+    } catch {
+      // Nothing to cancel, or the agent is gone.
+    }
+    if (this.#sessions.has(sessionId)) this.closeSession(sessionId);
+  }
+
+  /** Check that a session is open; returns its id. */
+  resumeSession(sessionId: string): { sessionId: string } {
+    this.#session(sessionId);
+    return { sessionId };
+  }
+
+  /** Open sessions. */
+  listSessions(): SessionInfo[] {
+    return [...this.#sessions.values()].map((s) => ({ sessionId: s.sessionId, agentType: s.agentType }));
+  }
+
+  /**
+   * The session's recorded notifications (each with its sequence number), after `since` and of
+   * `method` when given. Requests the agent made are recorded too (permission requests as
+   * `request/permission`), and an agent that exits leaves `_agentos/session_ended`.
+   */
+  getSessionEvents(sessionId: string, options?: { since?: number; method?: string }): SequencedEvent[] {
+    const s = this.#session(sessionId);
+    return JSON.parse(callSync(() => this.#vm.sessionEvents(s.handle, options?.since, options?.method))) as SequencedEvent[];
+  }
+
+  /** Receive the session's `session/update` notifications (and `_agentos/session_ended`) live. */
+  onSessionEvent(sessionId: string, handler: (event: JsonRpcNotification) => void): () => void {
+    const s = this.#session(sessionId);
+    s.events.add(handler);
+    return () => {
+      s.events.delete(handler);
+    };
+  }
+
+  /** Receive the agent's permission requests; answer each with `respondPermission`. */
+  onPermissionRequest(sessionId: string, handler: (request: PermissionRequest) => void): () => void {
+    const s = this.#session(sessionId);
+    s.permissions.add(handler);
+    return () => {
+      s.permissions.delete(handler);
+    };
+  }
+
+  /**
+   * Answer a permission request: `once` or `always` allows (the agent's option of that kind),
+   * `reject` refuses. A request nobody answers is rejected when `permissionTimeoutMs` runs out.
+   */
+  async respondPermission(sessionId: string, permissionId: string, reply: PermissionReply): Promise<JsonRpcResponse> {
+    const s = this.#session(sessionId);
+    return JSON.parse(callSync(() => this.#vm.sessionRespondPermission(s.handle, permissionId, reply))) as JsonRpcResponse;
+  }
+
+  /** Send any request to the session's agent; `sessionId` is added to `params`. */
+  async rawSessionSend(sessionId: string, method: string, params?: Record<string, unknown>): Promise<JsonRpcResponse> {
+    const s = this.#session(sessionId);
+    const merged = { sessionId, ...(params ?? {}) };
+    const { response } = await this.#request(s, method, merged);
+    if (!response.error) s.applySent(method, merged);
+    return response;
+  }
+
+  /** Switch the session's mode (`session/set_mode`). */
+  setSessionMode(sessionId: string, modeId: string): Promise<JsonRpcResponse> {
+    return this.rawSessionSend(sessionId, "session/set_mode", { modeId });
+  }
+
+  /** The modes the agent offers, and the current one; `null` if it offers none. */
+  getSessionModes(sessionId: string): SessionModes | null {
+    return this.#session(sessionId).modes;
+  }
+
+  async #setByCategory(sessionId: string, category: string, value: string): Promise<JsonRpcResponse> {
+    const s = this.#session(sessionId);
+    const option = s.configOptions.find((o) => o.category === category);
+    if (option?.readOnly) {
+      return { jsonrpc: "2.0", id: null, error: { code: -32601, message: `The ${category} config option is read-only for ${s.agentType} sessions.` } };
+    }
+    return this.rawSessionSend(sessionId, "session/set_config_option", { configId: option?.id ?? category, value });
+  }
+
+  /** Choose the session's model (the config option of category `model`). */
+  setSessionModel(sessionId: string, model: string): Promise<JsonRpcResponse> {
+    return this.#setByCategory(sessionId, "model", model);
+  }
+
+  /** Choose the session's thought level (the config option of category `thought_level`). */
+  setSessionThoughtLevel(sessionId: string, level: string): Promise<JsonRpcResponse> {
+    return this.#setByCategory(sessionId, "thought_level", level);
+  }
+
+  /** The config options the agent offers (model, thought level, ...). */
+  getSessionConfigOptions(sessionId: string): SessionConfigOption[] {
+    return this.#session(sessionId).configOptions;
+  }
+
+  /** The agent's capabilities from `initialize`; `null` if it reported none. */
+  getSessionCapabilities(sessionId: string): Record<string, unknown> | null {
+    const caps = this.#session(sessionId).capabilities;
+    return Object.keys(caps).length > 0 ? caps : null;
+  }
+
+  /** Who the agent says it is (`initialize`'s `agentInfo`); `null` if it did not say. */
+  getSessionAgentInfo(sessionId: string): AgentInfo | null {
+    return this.#session(sessionId).agentInfo;
   }
 }

@@ -19,6 +19,14 @@ pub enum ApiCode {
     Unsupported,
     /// A bug in agentOS itself (for example a panic caught at the API boundary).
     Internal,
+    /// `createSession` was given an agent type no installed software provides.
+    UnknownAgent,
+    /// A session id (or handle) that names no open session.
+    UnknownSession,
+    /// The session ended (its agent exited, or it was closed) before or while a request ran.
+    SessionClosed,
+    /// `respondPermission` named a permission request that is not pending.
+    UnknownPermission,
 }
 
 impl ApiCode {
@@ -29,6 +37,10 @@ impl ApiCode {
             ApiCode::InvalidOptions => "ERR_AGENT_OS_INVALID_OPTIONS",
             ApiCode::Unsupported => "ERR_AGENT_OS_UNSUPPORTED",
             ApiCode::Internal => "ERR_AGENT_OS_INTERNAL",
+            ApiCode::UnknownAgent => "ERR_AGENT_OS_UNKNOWN_AGENT",
+            ApiCode::UnknownSession => "ERR_AGENT_OS_UNKNOWN_SESSION",
+            ApiCode::SessionClosed => "ERR_AGENT_OS_SESSION_CLOSED",
+            ApiCode::UnknownPermission => "ERR_AGENT_OS_UNKNOWN_PERMISSION",
         }
     }
 }
@@ -129,6 +141,20 @@ impl Error {
         match self.kind {
             ErrorKind::Errno(e) => Some(e),
             ErrorKind::Api(_) => None,
+        }
+    }
+
+    /// The same error with `detail` appended to its message.
+    pub fn with_detail(mut self, detail: &str) -> Self {
+        self.message.push_str(detail);
+        self
+    }
+
+    /// The API code, if this is an API error.
+    pub fn api_code(&self) -> Option<ApiCode> {
+        match self.kind {
+            ErrorKind::Api(c) => Some(c),
+            ErrorKind::Errno(_) => None,
         }
     }
 

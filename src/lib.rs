@@ -13,6 +13,7 @@ pub mod error;
 pub mod js;
 pub mod kernel;
 pub mod net;
+pub mod sessions;
 pub mod shell;
 pub mod sidecar;
 pub mod vm;

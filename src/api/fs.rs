@@ -20,8 +20,12 @@ use crate::vm::Vm;
 pub(crate) enum Target {
     /// A VM's whole namespace (rejects once the VM is disposed).
     Vm(Arc<Vm>),
-    /// A standalone in-memory filesystem, mountable into VMs.
-    Standalone { vfs: Arc<Vfs>, fs: Arc<MemFs> },
+    /// A standalone filesystem (in memory, or a host directory), mountable into VMs.
+    Standalone {
+        vfs: Arc<Vfs>,
+        fs: Arc<dyn FileSystem>,
+        read_only: bool,
+    },
 }
 
 impl Target {
@@ -185,10 +189,11 @@ impl JsFs {
         }
     }
 
-    /// The backend to mount, when this handle is a standalone filesystem.
-    pub(crate) fn mountable(&self) -> crate::Result<Arc<dyn FileSystem>> {
+    /// The backend to mount, when this handle is a standalone filesystem, and whether it is
+    /// read-only whatever the mount says.
+    pub(crate) fn mountable(&self) -> crate::Result<(Arc<dyn FileSystem>, bool)> {
         match &self.target {
-            Target::Standalone { fs, .. } => Ok(fs.clone()),
+            Target::Standalone { fs, read_only, .. } => Ok((fs.clone(), *read_only)),
             Target::Vm(_) => Err(CoreError::api(
                 ApiCode::InvalidOptions,
                 "a VM's own filesystem cannot be mounted into another VM",
@@ -624,7 +629,27 @@ pub fn create_native_memory_fs() -> JsFs {
         target: Target::Standalone {
             vfs: Arc::new(Vfs::new(fs.clone())),
             fs,
+            read_only: false,
         },
         cred: Cred::ROOT,
     }
+}
+
+/// A host directory as a filesystem, confined to it (see `createHostDirBackend`): mount it
+/// with `mountFs` or a `{ path, driver }` mount. `ENOENT`/`ENOTDIR` if `hostPath` is not a
+/// directory.
+#[napi]
+pub fn create_native_host_dir(env: Env, host_path: String, read_only: bool) -> Result<JsFs> {
+    let dir = crate::kernel::vfs::hostdir::HostDir::open(&host_path)
+        .map_err(|e| CoreError::errno(e, "open", host_path.clone()));
+    let dir = super::error::sync(&env, dir)?;
+    let fs: Arc<dyn FileSystem> = Arc::new(dir);
+    Ok(JsFs {
+        target: Target::Standalone {
+            vfs: Arc::new(Vfs::over(fs.clone(), read_only)),
+            fs,
+            read_only,
+        },
+        cred: Cred::USER,
+    })
 }

@@ -9,6 +9,8 @@ mod error;
 mod fs;
 mod net;
 mod vm;
+// After `vm`: its `#[napi] impl JsVm` needs `JsVm`'s JS name registered first.
+mod session;
 
 use std::future::Future;
 

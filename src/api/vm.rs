@@ -110,9 +110,19 @@ impl JsVm {
     /// Mount a native filesystem at `path`.
     #[napi]
     pub fn mount(&self, env: Env, path: String, fs: &JsFs, read_only: bool) -> Result<()> {
-        let backend = sync(&env, fs.mountable())?;
+        let (backend, always_ro) = sync(&env, fs.mountable())?;
         let kernel = sync(&env, self.vm.kernel())?;
-        sync(&env, kernel.vfs().mount(&path, backend, read_only))
+        sync(
+            &env,
+            kernel.vfs().mount(&path, backend, read_only || always_ro),
+        )
+    }
+
+    /// Append `text` to the VM's `/etc/agentos/instructions.md` (the `additionalInstructions`
+    /// option).
+    #[napi]
+    pub fn set_additional_instructions(&self, env: Env, text: String) -> Result<()> {
+        sync(&env, self.vm.set_additional_instructions(&text))
     }
 
     /// Unmount whatever is mounted at `path`.
@@ -207,10 +217,12 @@ pub fn default_sidecar_vm_count() -> u32 {
 /// One process event, as JS receives it.
 #[napi(object)]
 pub struct ProcessEvent {
-    /// `"stdout"`, `"stderr"` or `"exit"`.
+    /// `"stdout"`, `"stderr"`, `"exit"` or `"session"`.
     pub kind: String,
-    /// The process.
+    /// The process (`session`: the session's handle).
     pub pid: u32,
+    /// A session message as JSON text (`session`).
+    pub json: Option<String>,
     /// Output bytes (`stdout`/`stderr`).
     pub data: Option<Uint8Array>,
     /// Position of the chunk in its stream (`stdout`/`stderr`).
@@ -340,6 +352,15 @@ fn to_js(ev: ProcEvent) -> ProcessEvent {
             data: Some(Uint8Array::new(data.to_vec())),
             seq: Some(seq as f64),
             exit_code: None,
+            json: None,
+        },
+        ProcEvent::Session { handle, seq, json } => ProcessEvent {
+            kind: "session".to_owned(),
+            pid: handle,
+            data: None,
+            seq: Some(seq as f64),
+            exit_code: None,
+            json: Some(json.to_string()),
         },
         ProcEvent::Exit { pid, code } => ProcessEvent {
             kind: "exit".to_owned(),
@@ -347,6 +368,7 @@ fn to_js(ev: ProcEvent) -> ProcessEvent {
             data: None,
             seq: None,
             exit_code: Some(code),
+            json: None,
         },
     }
 }
@@ -368,6 +390,7 @@ fn start_options(o: Option<NativeStartOptions>) -> StartOptions {
         stdin: o.stdin.map(bytes),
         live_stdout: o.stream_stdout.unwrap_or(false),
         live_stderr: o.stream_stderr.unwrap_or(false),
+        ..StartOptions::default()
     }
 }
 

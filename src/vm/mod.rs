@@ -13,6 +13,7 @@ use parking_lot::RwLock;
 pub use limits::{Limits, LimitsInput};
 
 use crate::error::{ApiCode, Error, Result};
+use crate::kernel::vfs::rootfs::{agentos_etc, AGENTOS_ETC};
 use crate::kernel::Kernel;
 
 /// A VM's identity within its sidecar.
@@ -24,6 +25,7 @@ pub struct Vm {
     limits: Limits,
     kernel: RwLock<Option<Arc<Kernel>>>,
     api: process::ApiProcesses,
+    sessions: crate::sessions::Sessions,
 }
 
 impl std::fmt::Debug for Vm {
@@ -35,11 +37,14 @@ impl std::fmt::Debug for Vm {
 impl Vm {
     /// A new VM with a fresh kernel.
     pub(crate) fn new(id: VmId, limits: Limits) -> Vm {
+        let kernel = Kernel::new(limits);
+        let _ = kernel.vfs().mount(AGENTOS_ETC, agentos_etc(None), true);
         Vm {
             id,
             limits,
-            kernel: RwLock::new(Some(Arc::new(Kernel::new(limits)))),
+            kernel: RwLock::new(Some(Arc::new(kernel))),
             api: process::ApiProcesses::default(),
+            sessions: crate::sessions::Sessions::default(),
         }
     }
 
@@ -68,6 +73,20 @@ impl Vm {
         &self.api
     }
 
+    /// Append `additional` to the VM's `/etc/agentos/instructions.md`.
+    pub fn set_additional_instructions(&self, additional: &str) -> Result<()> {
+        let kernel = self.kernel()?;
+        kernel.vfs().unmount(AGENTOS_ETC)?;
+        kernel
+            .vfs()
+            .mount(AGENTOS_ETC, agentos_etc(Some(additional)), true)
+    }
+
+    /// Agent sessions.
+    pub fn sessions(&self) -> &crate::sessions::Sessions {
+        &self.sessions
+    }
+
     /// Whether [`dispose`](Vm::dispose) ran.
     pub fn is_disposed(&self) -> bool {
         self.kernel.read().is_none()
@@ -75,6 +94,7 @@ impl Vm {
 
     /// Tear the VM down and release its kernel state. Idempotent.
     pub fn dispose(&self) {
+        self.sessions.close_all();
         let kernel = self.kernel.write().take();
         if let Some(k) = kernel {
             k.shutdown();

@@ -50,6 +50,11 @@ pub struct StartOptions {
     pub live_stdout: bool,
     /// Deliver stderr chunks as events from the start.
     pub live_stderr: bool,
+    /// Standard output goes here instead of the kept, host-visible stream (an ACP client reads
+    /// the agent's stdout from a pipe).
+    pub stdout_to: Option<Arc<OpenFile>>,
+    /// Standard error goes here instead of the kept, host-visible stream.
+    pub stderr_to: Option<Arc<OpenFile>>,
 }
 
 /// What `exec` returns.
@@ -160,8 +165,16 @@ impl ApiProcesses {
         });
         let mut fds = FdTable::new(kernel.limits().max_open_files as usize);
         let _ = fds.set(0, OpenFile::pipe_reader(r));
-        let _ = fds.set(1, OpenFile::sink(stdout.clone()));
-        let _ = fds.set(2, OpenFile::sink(stderr.clone()));
+        let _ = fds.set(
+            1,
+            opts.stdout_to
+                .unwrap_or_else(|| OpenFile::sink(stdout.clone())),
+        );
+        let _ = fds.set(
+            2,
+            opts.stderr_to
+                .unwrap_or_else(|| OpenFile::sink(stderr.clone())),
+        );
         let api = Arc::new(ApiProcess {
             proc: proc.clone(),
             command: command.to_owned(),
@@ -339,6 +352,11 @@ impl ApiProcess {
     /// End the process's standard input.
     pub fn close_stdin(&self) {
         self.stdin.lock().take();
+    }
+
+    /// The standard error kept so far (the last `maxOutputBytes`).
+    pub fn stderr_kept(&self) -> Vec<u8> {
+        self.stderr.kept()
     }
 
     /// Start live delivery of `stream`; returns the output kept so far and the sequence number

@@ -34,6 +34,15 @@ pub enum ProcEvent {
         /// The bytes, in order.
         data: Bytes,
     },
+    /// A message of an agent session, recorded in its history as number `seq`.
+    Session {
+        /// The session's client handle.
+        handle: u32,
+        /// Position in the session's history.
+        seq: u64,
+        /// The notification, as JSON text.
+        json: std::sync::Arc<str>,
+    },
     /// The process ended with this exit code (128 + n for signal n).
     Exit {
         /// The process.
@@ -146,6 +155,16 @@ impl OutputSink {
         let mut st = self.state.lock();
         st.live = true;
         (st.ring.iter().cloned().collect(), st.seq)
+    }
+
+    /// The output kept so far, without starting live delivery.
+    pub fn kept(&self) -> Vec<u8> {
+        self.state
+            .lock()
+            .ring
+            .iter()
+            .flat_map(|b| b.iter().copied())
+            .collect()
     }
 
     /// The collected output (for `exec`), and whether the limit cut it short.

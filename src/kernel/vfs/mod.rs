@@ -192,6 +192,16 @@ impl Vfs {
         }
     }
 
+    /// A namespace whose `/` is `fs` (a standalone backend operated on by path, as a host
+    /// directory handle is before it is mounted anywhere). Nothing can be mounted in it.
+    pub fn over(fs: Arc<dyn FileSystem>, read_only: bool) -> Vfs {
+        let table = MountTable::build(vec![("/".to_owned(), fs, read_only)]);
+        Vfs {
+            table: RwLock::new(Arc::new(table)),
+            root: Arc::new(MemFs::new()),
+        }
+    }
+
     fn table(&self) -> Arc<MountTable> {
         self.table.read().clone()
     }

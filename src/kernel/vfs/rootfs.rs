@@ -30,6 +30,7 @@ fn build() -> MemFs {
     let dirs: &[(&str, u32, Cred)] = &[
         ("/dev", 0o755, root),
         ("/etc", 0o755, root),
+        ("/etc/agentos", 0o755, root),
         ("/home", 0o755, root),
         ("/home/user", 0o755, user),
         ("/home/agentos", 0o755, user),
@@ -99,6 +100,34 @@ pub const NATIVE_SHEBANG: &str = "#!/usr/lib/agentos/native ";
 
 fn native_stub(name: &str) -> Vec<u8> {
     format!("{NATIVE_SHEBANG}{name}\n").into_bytes()
+}
+
+/// The base of `/etc/agentos/instructions.md`: what agents are told about the VM.
+pub const INSTRUCTIONS: &str = include_str!("instructions.md");
+
+/// Where the agent instructions are mounted (read-only, so agents cannot rewrite them).
+pub const AGENTOS_ETC: &str = "/etc/agentos";
+
+static BASE_ETC: LazyLock<Arc<MemFs>> = LazyLock::new(|| etc_with(INSTRUCTIONS));
+
+fn etc_with(text: &str) -> Arc<MemFs> {
+    let fs = MemFs::new();
+    let _ = fs.write_now(
+        "/instructions.md",
+        text.as_bytes().to_vec(),
+        0o644,
+        Cred::ROOT,
+    );
+    Arc::new(fs)
+}
+
+/// The filesystem mounted at [`AGENTOS_ETC`]: the base instructions, shared by every VM, or
+/// (with `additional`) its own copy with `additional` appended.
+pub fn agentos_etc(additional: Option<&str>) -> Arc<MemFs> {
+    match additional {
+        None | Some("") => BASE_ETC.clone(),
+        Some(extra) => etc_with(&format!("{INSTRUCTIONS}\n{extra}")),
+    }
 }
 
 /// A fresh root filesystem for a new VM, with the VM's byte limits.
