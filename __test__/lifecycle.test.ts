@@ -56,9 +56,6 @@ describe("AgentOs.create / dispose", () => {
 
   it("rejects reference options that are not supported yet, naming the option", async () => {
     for (const [key, value] of [
-      ["software", [{ name: "x" }]],
-      ["additionalInstructions", "be nice"],
-      ["moduleAccessCwd", "/"],
       ["rootFilesystem", {}],
       ["scheduleDriver", {}],
       ["toolKits", [{}]],
@@ -67,6 +64,21 @@ describe("AgentOs.create / dispose", () => {
       expect(e.message).toContain(`\`${key}\``);
       expect(e.message).toContain("not supported yet");
     }
+    // Supported options of the wrong shape name what is wrong.
+    for (const [key, value, says] of [
+      ["software", [{ name: "x" }], "software[0]"],
+      ["software", "pi", "`software`"],
+      ["additionalInstructions", 42, "`additionalInstructions`"],
+      ["moduleAccessCwd", false, "`moduleAccessCwd`"],
+    ] as const) {
+      const e = await rejectsWith(AgentOs.create({ [key]: value } as never), "ERR_AGENT_OS_INVALID_OPTIONS");
+      expect(e.message).toContain(says);
+    }
+    const missing = await rejectsWith(
+      AgentOs.create({ software: [{ name: "ghost", type: "tool", packageDir: "/", requires: ["no-such-package-xyz"], bins: {} }] }),
+      "ERR_AGENT_OS_INVALID_OPTIONS",
+    );
+    expect(missing.message).toContain("no-such-package-xyz");
     // Permission scopes other than `network` are not implemented yet.
     for (const scope of ["fs", "childProcess", "env"]) {
       const e = await rejectsWith(AgentOs.create({ permissions: { [scope]: () => ({ allow: true }) } } as never), "ERR_AGENT_OS_INVALID_OPTIONS");
@@ -86,10 +98,15 @@ describe("AgentOs.create / dispose", () => {
     }
     await rejectsWith(AgentOs.create({ mounts: [{ path: "/m", driver: {} as never }] }), "ERR_AGENT_OS_INVALID_OPTIONS");
     const hd = await rejectsWith(
-      AgentOs.create({ mounts: [{ path: "/m", plugin: { id: "host_dir", config: { hostPath: "/" } } }] }),
+      AgentOs.create({ mounts: [{ path: "/m", plugin: { id: "host_dir", config: {} } } as never] }),
       "ERR_AGENT_OS_INVALID_OPTIONS",
     );
-    expect(hd.message).toContain("host_dir");
+    expect(hd.message).toContain("hostPath");
+    await rejectsWith(
+      AgentOs.create({ mounts: [{ path: "/m", plugin: { id: "host_dir", config: { hostPath: "/no/such/dir/xyz" } } }] }),
+      "ENOENT",
+      "/no/such/dir/xyz",
+    );
     await rejectsWith(AgentOs.create({ mounts: [{ path: "/m", plugin: { id: "nfs" } } as never] }), "ERR_AGENT_OS_INVALID_OPTIONS");
     await rejectsWith(AgentOs.create({ mounts: [{ path: "relative", plugin: { id: "memory" } }] }), "EINVAL");
   });
