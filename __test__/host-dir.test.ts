@@ -51,6 +51,19 @@ describe("host_dir mounts through the API", () => {
     }
   });
 
+  it("serves many synchronous guest operations in one process (no stall after tokio's budget)", async () => {
+    const vm = await AgentOs.create({ mounts: [{ path: "/h", plugin: { id: "host_dir", config: { hostPath: dir } }, readOnly: true }] });
+    try {
+      const r = await vm.exec(
+        `node -e "const fs=require('fs'); let n=0; for (let i=0;i<600;i++) { fs.statSync('/h/sub/a.txt'); fs.readFileSync('/h/sub/a.txt'); fs.existsSync('/h/nope'); n++ } console.log(n)"`,
+        { timeout: 20_000 },
+      );
+      expect(r.stdout).toBe("600\n");
+    } finally {
+      await vm.dispose();
+    }
+  });
+
   it("rejects a host path that is not a directory", () => {
     expect(() => createHostDirBackend({ hostPath: join(dir, "sub", "a.txt") })).toThrow(/ENOTDIR/);
   });

@@ -192,7 +192,11 @@ fn block_nested<F: Future>(f: F) -> F::Output {
     }
     let waker = Waker::from(Arc::new(Unpark(std::thread::current())));
     let mut cx = Context::from_waker(&waker);
-    let mut f = std::pin::pin!(f);
+    // This loop never yields to the thread's scheduler, so tokio's cooperative budget (128
+    // operations per task poll) would never be refilled: once spent, a `JoinHandle` (host
+    // directory operations run on the blocking pool) would park this thread for ever. The
+    // loop is its own scheduler, so it runs unconstrained.
+    let mut f = std::pin::pin!(tokio::task::unconstrained(f));
     loop {
         if let Poll::Ready(v) = f.as_mut().poll(&mut cx) {
             return v;
