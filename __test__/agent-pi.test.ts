@@ -16,7 +16,7 @@
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import pi from "@rivet-dev/agent-os-pi";
 import { AgentOs } from "../index.js";
-import { startMockLlm, systemText, toolResults, toolResultText, type MockLlm } from "./mock-llm.js";
+import { piConfigFiles, startMockLlm, systemText, toolResults, toolResultText, type MockLlm } from "./mock-llm.js";
 
 const HELLO_PATH = "/home/user/hello.js";
 const HELLO_SRC = 'console.log("Hello, world!");\n';
@@ -72,12 +72,7 @@ describe("pi agent in a VM, against a mock LLM", () => {
     instructionsFirstLine = instructions.split("\n").find((l) => l.trim() !== "") ?? "";
 
     // Point pi at the mock (see the header comment: pi reads the base URL only from models.json).
-    await vm.mkdir("/home/user/.pi/agent", { recursive: true });
-    await vm.writeFile("/home/user/.pi/agent/models.json", JSON.stringify({ providers: { anthropic: { baseUrl: mock.url } } }));
-    await vm.writeFile(
-      "/home/user/.pi/agent/settings.json",
-      JSON.stringify({ defaultProvider: "anthropic", defaultModel: "claude-sonnet-4-5", defaultThinkingLevel: "off", retry: { enabled: false } }),
-    );
+    for (const f of piConfigFiles(mock.url)) await vm.writeFile(f.path, f.content);
 
     const session = await within(
       vm.createSession("pi", {

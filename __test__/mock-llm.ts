@@ -261,3 +261,18 @@ export async function startMockLlm(script: MockScriptEntry[]): Promise<MockLlm> 
       }),
   };
 }
+
+/**
+ * Files that point the pi coding agent (HOME=/home/user) at `url`: pi takes a provider's base
+ * URL only from `~/.pi/agent/models.json` (not from `ANTHROPIC_BASE_URL`), and `settings.json`
+ * pins the model, turns thinking and retries off so requests are predictable.
+ */
+export function piConfigFiles(url: string): { path: string; content: string }[] {
+  return [
+    { path: "/home/user/.pi/agent/models.json", content: JSON.stringify({ providers: { anthropic: { baseUrl: url } } }) },
+    {
+      path: "/home/user/.pi/agent/settings.json",
+      content: JSON.stringify({ defaultProvider: "anthropic", defaultModel: "claude-sonnet-4-5", defaultThinkingLevel: "off", retry: { enabled: false } }),
+    },
+  ];
+}
