@@ -66,6 +66,29 @@ describe("process", () => {
   });
 });
 
+describe("setImmediate", () => {
+  it("runs once per turn, after I/O, with Node's ordering, unref and exceptions", { timeout: T }, async () => {
+    await same(`
+const order = [];
+setImmediate(() => { order.push("a"); setImmediate(() => order.push("next-turn")); process.nextTick(() => order.push("tick")); });
+setImmediate(() => order.push("b"));
+const c = setImmediate(() => order.push("cleared"));
+clearImmediate(c);
+Promise.resolve().then(() => order.push("micro"));
+const u = setImmediate(() => order.push("unref'd still runs while the loop is alive"));
+u.unref();
+console.log(typeof u.hasRef, u.hasRef());
+setTimeout(() => console.log(order.join(",")), 20);
+setImmediate(() => setImmediate(() => setImmediate(() => order.push("third"))));
+process.on("uncaughtException", (e) => console.log("caught", e.message));
+setImmediate(() => { throw new Error("boom"); });
+setImmediate(() => order.push("after-throw"));
+`);
+    // An unref'd immediate alone does not keep the process alive.
+    await same(`setImmediate(() => console.log("never")).unref(); console.log("done")`);
+  });
+});
+
 describe("events", () => {
   it("EventEmitter: errorMonitor, unhandled errors, captureRejections, once/on, EventTarget", { timeout: T }, async () => {
     await same(String.raw`

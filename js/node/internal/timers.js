@@ -112,17 +112,72 @@ export function clearTimeout(t) {
 
 export const clearInterval = clearTimeout;
 
-class Immediate extends Refable {
+// setImmediate: a queue drained once per turn of the event loop. A turn is marked by a
+// deferred no-op op (it resolves on the next poll of the loop, after I/O), not by a 0 ms timer,
+// which would wait for the next tick of the timer wheel (~1 ms).
+const immediates = [];
+let drainPromise = null;
+let refedImmediates = 0;
+
+function scheduleImmediates() {
+  if (drainPromise) return;
+  drainPromise = core.ops.op_void_async_deferred();
+  if (refedImmediates === 0) core.unrefOpPromise(drainPromise);
+  drainPromise.then(runImmediates);
+}
+
+function runImmediates() {
+  drainPromise = null;
+  // Immediates queued while these run wait for the next turn, as in Node.
+  const batch = immediates.splice(0, immediates.length);
+  for (const i of batch) {
+    if (i._cleared) continue;
+    i._cleared = true;
+    if (i._ref) refedImmediates--;
+    try {
+      inContext(i._context, () => i._onImmediate.apply(i, i._args));
+    } catch (err) {
+      // Reported as a timer's exception is (uncaughtException, or the process dies of it),
+      // not as a rejection of the promise that marks the turn.
+      globalThis.queueMicrotask(() => {
+        throw err;
+      });
+    }
+  }
+  if (immediates.length > 0) scheduleImmediates();
+}
+
+class Immediate {
   constructor(cb, args) {
-    super();
     this._onImmediate = cb;
     this._args = args;
     this._ref = true;
     this._cleared = false;
-    const ctx = core.getAsyncContext();
-    this[kId] = core.queueUserTimer(core.getTimerDepth() + 1, false, 0, () => {
-      if (!this._cleared) inContext(ctx, () => cb.apply(this, args));
-    });
+    this._context = core.getAsyncContext();
+    refedImmediates++;
+    immediates.push(this);
+    if (drainPromise && refedImmediates === 1) core.refOpPromise(drainPromise);
+    scheduleImmediates();
+  }
+  ref() {
+    if (!this._ref && !this._cleared) {
+      this._ref = true;
+      if (++refedImmediates === 1 && drainPromise) core.refOpPromise(drainPromise);
+    }
+    return this;
+  }
+  unref() {
+    if (this._ref && !this._cleared) {
+      this._ref = false;
+      if (--refedImmediates === 0 && drainPromise) core.unrefOpPromise(drainPromise);
+    }
+    return this;
+  }
+  hasRef() {
+    return this._ref;
+  }
+  [Symbol.dispose]() {
+    clearImmediate(this);
   }
 }
 
@@ -132,9 +187,9 @@ export function setImmediate(cb, ...args) {
 }
 
 export function clearImmediate(i) {
-  if (i instanceof Immediate) {
+  if (i instanceof Immediate && !i._cleared) {
     i._cleared = true;
-    core.cancelTimer(i[kId]);
+    if (i._ref && --refedImmediates === 0 && drainPromise) core.unrefOpPromise(drainPromise);
   }
 }
 
