@@ -54,6 +54,15 @@ async function call(p) {
         throw asKernelError(err);
     }
 }
+/** `call` for a binding method that may also throw before it returns its promise. */
+async function callAsync(f) {
+    try {
+        return await f();
+    }
+    catch (err) {
+        throw asKernelError(err);
+    }
+}
 function callSync(f) {
     try {
         return f();
@@ -409,6 +418,8 @@ class AgentOs {
     #sessionsByHandle = new Map();
     /** Session events that arrived before `createSession` learned their handle. */
     #earlyEvents = new Map();
+    /** `createSession` calls in flight (only then are events of unknown handles kept). */
+    #starting = 0;
     constructor(vm) {
         this.#vm = vm;
         this.#fs = vm.filesystem();
@@ -802,6 +813,10 @@ class AgentOs {
             s.deliver(seq, JSON.parse(json));
             return;
         }
+        // A session being created may send events before its handle is known; any other unknown
+        // handle is a session already closed.
+        if (this.#starting === 0)
+            return;
         let early = this.#earlyEvents.get(handle);
         if (!early)
             this.#earlyEvents.set(handle, (early = []));
@@ -829,45 +844,73 @@ class AgentOs {
         if (!config.adapterBin) {
             throw new KernelError("ERR_AGENT_OS_UNKNOWN_AGENT", `agent \`${agentType}\`: its ACP adapter package ${config.acpAdapter} has no bin entry`);
         }
+        for (const [k, v] of Object.entries(options?.env ?? {})) {
+            if (typeof v !== "string")
+                throw invalidOptions(`createSession: env.${k} must be a string`);
+        }
         const cwd = options?.cwd ?? "/home/user";
         const args = [config.adapterBin, ...config.launchArgs];
         const env = { ...config.env };
-        if (config.prepareInstructions && !options?.skipOsInstructions) {
+        const skipBase = options?.skipOsInstructions ?? false;
+        const additional = options?.additionalInstructions;
+        if (config.prepareInstructions && (!skipBase || additional)) {
             const kernel = {
                 readFile: (p) => this.readFile(p),
                 writeFile: (p, c) => this.writeFile(p, c),
                 exists: (p) => this.exists(p),
             };
-            const prepared = await config.prepareInstructions(kernel, cwd, options?.additionalInstructions, { skipBase: false });
+            const prepared = await config.prepareInstructions(kernel, cwd, additional, { skipBase });
             args.push(...(prepared?.args ?? []));
             Object.assign(env, prepared?.env ?? {});
         }
         Object.assign(env, options?.env ?? {});
         this.#tracked();
-        const started = await call(this.#vm.sessionStart({
-            agentType,
-            command: "node",
-            args,
-            env,
-            cwd,
-            mcpServersJson: JSON.stringify(options?.mcpServers ?? []),
-            permissionTimeoutMs: options?.permissionTimeoutMs,
-            requestTimeoutMs: options?.requestTimeoutMs,
-        }));
-        if (this.#sessions.has(started.sessionId)) {
-            this.#vm.sessionClose(started.handle);
-            throw new KernelError("ERR_AGENT_OS_SESSION_CLOSED", `agent \`${agentType}\` returned a session id already in use: ${started.sessionId}`);
+        this.#starting++;
+        let started;
+        try {
+            started = await callAsync(() => this.#vm.sessionStart({
+                agentType,
+                command: "node",
+                args,
+                env,
+                cwd,
+                mcpServersJson: JSON.stringify(options?.mcpServers ?? []),
+                permissionTimeoutMs: options?.permissionTimeoutMs,
+                requestTimeoutMs: options?.requestTimeoutMs,
+            }));
         }
-        const s = new sessions_js_1.SessionState(started.handle, started.sessionId, agentType, started.pid, JSON.parse(started.initJson) ?? {}, JSON.parse(started.sessionJson) ?? {});
-        this.#sessions.set(s.sessionId, s);
-        this.#sessionsByHandle.set(s.handle, s);
-        for (const e of this.#earlyEvents.get(s.handle) ?? [])
-            s.deliver(e.seq, JSON.parse(e.json));
-        this.#earlyEvents.delete(s.handle);
-        return { sessionId: s.sessionId };
+        finally {
+            if (--this.#starting === 0) {
+                // Keep only what a session registered below will replay.
+                for (const h of [...this.#earlyEvents.keys()])
+                    if (h !== started?.handle)
+                        this.#earlyEvents.delete(h);
+            }
+        }
+        if (started === undefined)
+            throw new KernelError("ERR_AGENT_OS_INTERNAL", "session start returned nothing");
+        const early = this.#earlyEvents.get(started.handle) ?? [];
+        this.#earlyEvents.delete(started.handle);
+        try {
+            if (this.#vm.disposed)
+                throw new KernelError("ERR_AGENT_OS_DISPOSED", "the VM was disposed while the session started");
+            if (this.#sessions.has(started.sessionId)) {
+                throw new KernelError("ERR_AGENT_OS_SESSION_CLOSED", `agent \`${agentType}\` returned a session id already in use: ${started.sessionId}`);
+            }
+            const s = new sessions_js_1.SessionState(started.handle, started.sessionId, agentType, started.pid, JSON.parse(started.initJson) ?? {}, JSON.parse(started.sessionJson) ?? {});
+            this.#sessions.set(s.sessionId, s);
+            this.#sessionsByHandle.set(s.handle, s);
+            for (const e of early)
+                s.deliver(e.seq, JSON.parse(e.json));
+            return { sessionId: s.sessionId };
+        }
+        catch (err) {
+            this.#vm.sessionClose(started.handle);
+            throw err instanceof KernelError ? err : new KernelError("ERR_AGENT_OS_SESSION_CLOSED", `agent \`${agentType}\` answered the handshake badly: ${String(err)}`);
+        }
     }
     async #request(s, method, params, collect = false) {
-        const reply = await call(this.#vm.sessionRequest(s.handle, method, JSON.stringify(params), collect));
+        const reply = await callAsync(() => this.#vm.sessionRequest(s.handle, method, JSON.stringify(params), collect));
         // Every notification the agent sent before answering reaches the handlers first.
         await s.caughtUp(reply.seq);
         return { response: JSON.parse(reply.json), text: reply.text };
@@ -884,7 +927,7 @@ class AgentOs {
     /** Ask the agent to stop the current turn (`session/cancel`). */
     async cancelSession(sessionId) {
         const s = this.#session(sessionId);
-        const reply = await call(this.#vm.sessionCancel(s.handle));
+        const reply = await callAsync(() => this.#vm.sessionCancel(s.handle));
         await s.caughtUp(reply.seq);
         return JSON.parse(reply.json);
     }

@@ -35,14 +35,17 @@ class SessionState {
     capabilities;
     agentInfo;
     #delivered = -1;
+    #dropped = false;
     #waiters = [];
     constructor(handle, sessionId, agentType, pid, init, created) {
         this.handle = handle;
         this.sessionId = sessionId;
         this.agentType = agentType;
         this.pid = pid;
-        this.modes = (created.modes ?? init.modes ?? null);
-        const options = [...(created.configOptions ?? init.configOptions ?? [])];
+        const modes = record(created.modes ?? init.modes);
+        this.modes = typeof modes.currentModeId === "string" ? modes : null;
+        const given = created.configOptions ?? init.configOptions;
+        const options = Array.isArray(given) ? [...given] : [];
         const models = record(created.models);
         const available = Array.isArray(models.availableModels) ? models.availableModels : [];
         if (typeof models.currentModelId === "string" || available.length > 0) {
@@ -90,12 +93,13 @@ class SessionState {
     }
     /** Resolves once every event up to `seq` was delivered. */
     caughtUp(seq) {
-        if (seq <= this.#delivered)
+        if (seq <= this.#delivered || this.#dropped)
             return Promise.resolve();
         return new Promise((resolve) => this.#waiters.push({ seq, resolve }));
     }
     /** Release waiters (the session is gone). */
     drop() {
+        this.#dropped = true;
         for (const w of this.#waiters)
             w.resolve();
         this.#waiters = [];

@@ -65,6 +65,20 @@ function processSoftware(software, fail) {
     const seenRoots = new Set();
     const flat = software.flat();
     for (const [i, d] of flat.entries()) {
+        try {
+            addDescriptor(d, i, { roots, agents, bins, seenRoots }, fail);
+        }
+        catch (err) {
+            if (err instanceof Error && err.code !== undefined)
+                throw err;
+            throw fail(`software[${i}]: ${err instanceof Error ? err.message : String(err)}`);
+        }
+    }
+    return { roots, agents, bins };
+}
+function addDescriptor(d, i, out, fail) {
+    const { roots, agents, bins, seenRoots } = out;
+    {
         const where = `software[${i}]`;
         if (typeof d !== "object" || d === null)
             throw fail(`${where} must be a software descriptor`);
@@ -110,7 +124,7 @@ function processSoftware(software, fail) {
             for (const [command, pkg] of Object.entries(desc.bins ?? {})) {
                 bins.set(command, ctx.resolveBin(pkg, command));
             }
-            continue;
+            return;
         }
         const agent = desc.agent;
         if (!agent || typeof agent.id !== "string" || typeof agent.acpAdapter !== "string") {
@@ -134,7 +148,6 @@ function processSoftware(software, fail) {
             prepareInstructions: agent.prepareInstructions,
         });
     }
-    return { roots, agents, bins };
 }
 /** An adapter not listed in `requires` is still found (and mounted) if it is installed. */
 function resolveOutside(name, packageDir, roots) {

@@ -5,7 +5,7 @@
 import { afterAll, afterEach, beforeAll, describe, expect, it } from "vitest";
 import { dirname, resolve } from "node:path";
 import { fileURLToPath } from "node:url";
-import { AgentOs, defineSoftware } from "../index.js";
+import { AgentOs, defineSoftware, type PermissionRequest } from "../index.js";
 import { text } from "./helpers.js";
 
 const T = 30_000;
@@ -541,5 +541,55 @@ describe("sessions and VM disposal", () => {
     } finally {
       await vm.dispose();
     }
+  });
+});
+
+describe("sessions against misbehaving agents", () => {
+  let vm: AgentOs;
+  beforeAll(async () => {
+    vm = await AgentOs.create({ software: [testAgent] });
+  });
+  afterAll(async () => {
+    await vm.dispose();
+  });
+  const sleeping = () => vm.allProcesses().filter((p) => p.command === "sleep" && p.status !== "exited");
+
+  it("an agent that exits while a child holds its stdout still ends its session at once", { timeout: T }, async () => {
+    const { sessionId } = await vm.createSession("test");
+    await expectCode(() => vm.prompt(sessionId, "orphan"), "ERR_AGENT_OS_SESSION_CLOSED");
+    const ended = vm.getSessionEvents(sessionId, { method: "_agentos/session_ended" });
+    expect(ended).toHaveLength(1);
+    expect((ended[0].notification.params as Json).exitCode).toBe(5);
+    // The child it left in its process group is gone too.
+    await waitFor(() => sleeping().length === 0, "the orphaned sleep to be killed");
+    vm.closeSession(sessionId);
+  });
+
+  it("releasing a terminal kills what its command left running in the background", { timeout: T }, async () => {
+    const { sessionId } = await vm.createSession("test");
+    const out = JSON.parse((await vm.prompt(sessionId, "sh sleep 1000 & echo started")).text);
+    expect(out.output).toBe("started\n");
+    await waitFor(() => sleeping().length === 0, "the background sleep to be killed");
+    vm.closeSession(sessionId);
+  });
+
+  it("a bad permission reply is refused and leaves the request pending; after a crash replies are SESSION_CLOSED", { timeout: T }, async () => {
+    const { sessionId } = await vm.createSession("test");
+    const asked: PermissionRequest[] = [];
+    vm.onPermissionRequest(sessionId, (r) => asked.push(r));
+    const turn = vm.prompt(sessionId, "permission");
+    const req = await waitFor(() => asked[0], "a permission request");
+    await expectCode(() => vm.respondPermission(sessionId, req.permissionId, "maybe" as never), "ERR_AGENT_OS_INVALID_OPTIONS");
+    await vm.respondPermission(sessionId, req.permissionId, "once");
+    expect((await turn).text).toContain("selected");
+    await expectCode(() => vm.respondPermission(sessionId, req.permissionId, "once"), "ERR_AGENT_OS_UNKNOWN_PERMISSION");
+    await expectCode(() => vm.prompt(sessionId, "crash"), "ERR_AGENT_OS_SESSION_CLOSED");
+    await expectCode(() => vm.respondPermission(sessionId, "1", "once"), "ERR_AGENT_OS_SESSION_CLOSED");
+    vm.closeSession(sessionId);
+  });
+
+  it("createSession checks the env it is given", { timeout: T }, async () => {
+    await expectCode(() => vm.createSession("test", { env: { PORT: 3000 as never } }), "ERR_AGENT_OS_INVALID_OPTIONS");
+    expect(vm.listSessions()).toEqual([]);
   });
 });

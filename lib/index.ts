@@ -19,6 +19,7 @@ import {
   type NetworkRequest,
   type NativeStartOptions,
   type ProcessEvent,
+  type SessionStarted,
 } from "./binding.js";
 
 import { binWrapper, processSoftware, type ProcessedSoftware, type SoftwareInput } from "./software.js";
@@ -97,6 +98,15 @@ function asKernelError(err: unknown): unknown {
 async function call<T>(p: Promise<T>): Promise<T> {
   try {
     return await p;
+  } catch (err) {
+    throw asKernelError(err);
+  }
+}
+
+/** `call` for a binding method that may also throw before it returns its promise. */
+async function callAsync<T>(f: () => Promise<T>): Promise<T> {
+  try {
+    return await f();
   } catch (err) {
     throw asKernelError(err);
   }
@@ -751,6 +761,8 @@ export class AgentOs {
   #sessionsByHandle = new Map<number, SessionState>();
   /** Session events that arrived before `createSession` learned their handle. */
   #earlyEvents = new Map<number, { seq: number; json: string }[]>();
+  /** `createSession` calls in flight (only then are events of unknown handles kept). */
+  #starting = 0;
 
   private constructor(vm: NativeVm) {
     this.#vm = vm;
@@ -1171,6 +1183,9 @@ export class AgentOs {
       s.deliver(seq, JSON.parse(json) as JsonRpcNotification);
       return;
     }
+    // A session being created may send events before its handle is known; any other unknown
+    // handle is a session already closed.
+    if (this.#starting === 0) return;
     let early = this.#earlyEvents.get(handle);
     if (!early) this.#earlyEvents.set(handle, (early = []));
     early.push({ seq, json });
@@ -1201,23 +1216,31 @@ export class AgentOs {
     if (!config.adapterBin) {
       throw new KernelError("ERR_AGENT_OS_UNKNOWN_AGENT", `agent \`${agentType}\`: its ACP adapter package ${config.acpAdapter} has no bin entry`);
     }
+    for (const [k, v] of Object.entries(options?.env ?? {})) {
+      if (typeof v !== "string") throw invalidOptions(`createSession: env.${k} must be a string`);
+    }
     const cwd = options?.cwd ?? "/home/user";
     const args = [config.adapterBin, ...config.launchArgs];
     const env: Record<string, string> = { ...config.env };
-    if (config.prepareInstructions && !options?.skipOsInstructions) {
+    const skipBase = options?.skipOsInstructions ?? false;
+    const additional = options?.additionalInstructions;
+    if (config.prepareInstructions && (!skipBase || additional)) {
       const kernel = {
         readFile: (p: string) => this.readFile(p),
         writeFile: (p: string, c: string | Uint8Array) => this.writeFile(p, c),
         exists: (p: string) => this.exists(p),
       };
-      const prepared = await config.prepareInstructions(kernel, cwd, options?.additionalInstructions, { skipBase: false });
+      const prepared = await config.prepareInstructions(kernel, cwd, additional, { skipBase });
       args.push(...(prepared?.args ?? []));
       Object.assign(env, prepared?.env ?? {});
     }
     Object.assign(env, options?.env ?? {});
     this.#tracked();
-    const started = await call(
-      this.#vm.sessionStart({
+    this.#starting++;
+    let started: SessionStarted | undefined;
+    try {
+      started = await callAsync(() =>
+        this.#vm.sessionStart({
         agentType,
         command: "node",
         args,
@@ -1227,28 +1250,41 @@ export class AgentOs {
         permissionTimeoutMs: options?.permissionTimeoutMs,
         requestTimeoutMs: options?.requestTimeoutMs,
       }),
-    );
-    if (this.#sessions.has(started.sessionId)) {
-      this.#vm.sessionClose(started.handle);
-      throw new KernelError("ERR_AGENT_OS_SESSION_CLOSED", `agent \`${agentType}\` returned a session id already in use: ${started.sessionId}`);
+      );
+    } finally {
+      if (--this.#starting === 0) {
+        // Keep only what a session registered below will replay.
+        for (const h of [...this.#earlyEvents.keys()]) if (h !== started?.handle) this.#earlyEvents.delete(h);
+      }
     }
-    const s = new SessionState(
-      started.handle,
-      started.sessionId,
-      agentType,
-      started.pid,
-      JSON.parse(started.initJson) ?? {},
-      JSON.parse(started.sessionJson) ?? {},
-    );
-    this.#sessions.set(s.sessionId, s);
-    this.#sessionsByHandle.set(s.handle, s);
-    for (const e of this.#earlyEvents.get(s.handle) ?? []) s.deliver(e.seq, JSON.parse(e.json) as JsonRpcNotification);
-    this.#earlyEvents.delete(s.handle);
-    return { sessionId: s.sessionId };
+    if (started === undefined) throw new KernelError("ERR_AGENT_OS_INTERNAL", "session start returned nothing");
+    const early = this.#earlyEvents.get(started.handle) ?? [];
+    this.#earlyEvents.delete(started.handle);
+    try {
+      if (this.#vm.disposed) throw new KernelError("ERR_AGENT_OS_DISPOSED", "the VM was disposed while the session started");
+      if (this.#sessions.has(started.sessionId)) {
+        throw new KernelError("ERR_AGENT_OS_SESSION_CLOSED", `agent \`${agentType}\` returned a session id already in use: ${started.sessionId}`);
+      }
+      const s = new SessionState(
+        started.handle,
+        started.sessionId,
+        agentType,
+        started.pid,
+        JSON.parse(started.initJson) ?? {},
+        JSON.parse(started.sessionJson) ?? {},
+      );
+      this.#sessions.set(s.sessionId, s);
+      this.#sessionsByHandle.set(s.handle, s);
+      for (const e of early) s.deliver(e.seq, JSON.parse(e.json) as JsonRpcNotification);
+      return { sessionId: s.sessionId };
+    } catch (err) {
+      this.#vm.sessionClose(started.handle);
+      throw err instanceof KernelError ? err : new KernelError("ERR_AGENT_OS_SESSION_CLOSED", `agent \`${agentType}\` answered the handshake badly: ${String(err)}`);
+    }
   }
 
   async #request(s: SessionState, method: string, params: Record<string, unknown>, collect = false) {
-    const reply = await call(this.#vm.sessionRequest(s.handle, method, JSON.stringify(params), collect));
+    const reply = await callAsync(() => this.#vm.sessionRequest(s.handle, method, JSON.stringify(params), collect));
     // Every notification the agent sent before answering reaches the handlers first.
     await s.caughtUp(reply.seq);
     return { response: JSON.parse(reply.json) as JsonRpcResponse, text: reply.text };
@@ -1267,7 +1303,7 @@ export class AgentOs {
   /** Ask the agent to stop the current turn (`session/cancel`). */
   async cancelSession(sessionId: string): Promise<JsonRpcResponse> {
     const s = this.#session(sessionId);
-    const reply = await call(this.#vm.sessionCancel(s.handle));
+    const reply = await callAsync(() => this.#vm.sessionCancel(s.handle));
     await s.caughtUp(reply.seq);
     return JSON.parse(reply.json) as JsonRpcResponse;
   }

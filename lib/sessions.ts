@@ -133,6 +133,7 @@ export class SessionState {
   readonly capabilities: Record<string, unknown>;
   readonly agentInfo: AgentInfo | null;
   #delivered = -1;
+  #dropped = false;
   #waiters: { seq: number; resolve: () => void }[] = [];
 
   constructor(
@@ -143,8 +144,10 @@ export class SessionState {
     init: Record<string, unknown>,
     created: Record<string, unknown>,
   ) {
-    this.modes = (created.modes ?? init.modes ?? null) as SessionModes | null;
-    const options = [...((created.configOptions ?? init.configOptions ?? []) as SessionConfigOption[])];
+    const modes = record(created.modes ?? init.modes);
+    this.modes = typeof modes.currentModeId === "string" ? (modes as unknown as SessionModes) : null;
+    const given = created.configOptions ?? init.configOptions;
+    const options = Array.isArray(given) ? [...(given as SessionConfigOption[])] : [];
     const models = record(created.models);
     const available = Array.isArray(models.availableModels) ? models.availableModels : [];
     if (typeof models.currentModelId === "string" || available.length > 0) {
@@ -191,12 +194,13 @@ export class SessionState {
 
   /** Resolves once every event up to `seq` was delivered. */
   caughtUp(seq: number): Promise<void> {
-    if (seq <= this.#delivered) return Promise.resolve();
+    if (seq <= this.#delivered || this.#dropped) return Promise.resolve();
     return new Promise((resolve) => this.#waiters.push({ seq, resolve }));
   }
 
   /** Release waiters (the session is gone). */
   drop(): void {
+    this.#dropped = true;
     for (const w of this.#waiters) w.resolve();
     this.#waiters = [];
     this.events.clear();

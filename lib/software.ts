@@ -148,6 +148,24 @@ export function processSoftware(software: unknown[], fail: (message: string) => 
   const seenRoots = new Set<string>();
   const flat = (software as unknown[]).flat();
   for (const [i, d] of flat.entries()) {
+    try {
+      addDescriptor(d, i, { roots, agents, bins, seenRoots }, fail);
+    } catch (err) {
+      if (err instanceof Error && (err as { code?: unknown }).code !== undefined) throw err;
+      throw fail(`software[${i}]: ${err instanceof Error ? err.message : String(err)}`);
+    }
+  }
+  return { roots, agents, bins };
+}
+
+function addDescriptor(
+  d: unknown,
+  i: number,
+  out: ProcessedSoftware & { seenRoots: Set<string> },
+  fail: (message: string) => Error,
+): void {
+  const { roots, agents, bins, seenRoots } = out;
+  {
     const where = `software[${i}]`;
     if (typeof d !== "object" || d === null) throw fail(`${where} must be a software descriptor`);
     const desc = d as {
@@ -196,7 +214,7 @@ export function processSoftware(software: unknown[], fail: (message: string) => 
       for (const [command, pkg] of Object.entries(desc.bins ?? {})) {
         bins.set(command, ctx.resolveBin(pkg, command));
       }
-      continue;
+      return;
     }
     const agent = desc.agent;
     if (!agent || typeof agent.id !== "string" || typeof agent.acpAdapter !== "string") {
@@ -217,7 +235,6 @@ export function processSoftware(software: unknown[], fail: (message: string) => 
       prepareInstructions: agent.prepareInstructions,
     });
   }
-  return { roots, agents, bins };
 }
 
 /** An adapter not listed in `requires` is still found (and mounted) if it is installed. */

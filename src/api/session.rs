@@ -62,8 +62,9 @@ pub struct SessionReply {
 }
 
 fn duration(ms: Option<f64>, default: Duration) -> Duration {
-    ms.filter(|m| m.is_finite() && *m > 0.0)
-        .map_or(default, |m| Duration::from_secs_f64(m / 1000.0))
+    ms.filter(|m| *m > 0.0).map_or(default, |m| {
+        Duration::try_from_secs_f64(m / 1000.0).unwrap_or(Duration::MAX)
+    })
 }
 
 fn parse(json: Option<String>, what: &str) -> crate::Result<Value> {
@@ -194,9 +195,7 @@ impl JsVm {
         method: Option<String>,
     ) -> Result<String> {
         let client = sync(&env, self.vm.sessions().get(handle))?;
-        let events = client.events(since.map(|s| s.floor() as i64), method.as_deref());
-        serde_json::to_string(&events)
-            .map_err(|e| Error::new(Status::GenericFailure, e.to_string()))
+        Ok(client.events_json(since.map(|s| s.floor() as i64), method.as_deref()))
     }
 
     /// Why the session ended, if it did.

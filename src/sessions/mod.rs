@@ -18,11 +18,10 @@ mod ops;
 use std::collections::{HashMap, HashSet, VecDeque};
 use std::sync::atomic::{AtomicU32, Ordering};
 use std::sync::{Arc, OnceLock, Weak};
-use std::time::Duration;
+use std::time::{Duration, Instant};
 
 use bytes::Bytes;
 use parking_lot::Mutex;
-use serde::Serialize;
 use serde_json::{json, Map, Value};
 use tokio::sync::oneshot;
 
@@ -82,14 +81,19 @@ pub struct Reply {
     pub text: String,
 }
 
-/// One recorded notification.
-#[derive(Clone, Debug, Serialize)]
-pub struct Event {
-    /// Position in the session's history: 0, 1, 2, ...
-    #[serde(rename = "sequenceNumber")]
-    pub seq: u64,
-    /// The notification.
-    pub notification: Arc<Value>,
+/// Permission requests waiting for the host at once; more are cancelled at once.
+const MAX_PENDING_PERMISSIONS: usize = 64;
+/// How long `session/cancel` waits for an answer to the request before it falls back to the
+/// notification.
+const CANCEL_TIMEOUT: Duration = Duration::from_secs(5);
+/// After the agent exits, how long its stdout is still read (for lines already written).
+const EXIT_DRAIN: Duration = Duration::from_millis(100);
+
+/// One recorded notification, kept as the JSON text the host receives.
+struct Recorded {
+    seq: u64,
+    method: Box<str>,
+    text: Arc<str>,
 }
 
 struct Pending {
@@ -100,20 +104,43 @@ struct Pending {
 struct PendingPermission {
     id: Value,
     options: Vec<Value>,
+    /// Which request this is, so a timer only ever answers its own.
+    generation: u64,
 }
 
-#[derive(Default)]
 struct State {
     next_id: i64,
     pending: HashMap<i64, Pending>,
-    history: VecDeque<(Event, usize)>,
+    history: VecDeque<Recorded>,
     history_bytes: usize,
     next_seq: u64,
     permissions: HashMap<String, PendingPermission>,
-    seen_inbound: HashSet<String>,
+    next_generation: u64,
+    /// Ids of the agent's requests being served (a repeated line is handled once).
+    in_flight: HashSet<String>,
+    /// When the agent last said anything: requests time out after that much silence.
+    last_activity: Instant,
     /// Why the session ended (the agent exited, or the host closed it).
     ended: Option<String>,
     closed_by_host: bool,
+}
+
+impl Default for State {
+    fn default() -> Self {
+        State {
+            next_id: 0,
+            pending: HashMap::new(),
+            history: VecDeque::new(),
+            history_bytes: 0,
+            next_seq: 0,
+            permissions: HashMap::new(),
+            next_generation: 0,
+            in_flight: HashSet::new(),
+            last_activity: Instant::now(),
+            ended: None,
+            closed_by_host: false,
+        }
+    }
 }
 
 /// The ACP client of one agent process.
@@ -297,10 +324,23 @@ impl Client {
         })
     }
 
-    /// Send a request and wait for the agent's answer (`ETIMEDOUT` after the request timeout,
-    /// `ERR_AGENT_OS_SESSION_CLOSED` if the session ends first). With `collect`, the text of
-    /// `agent_message_chunk` notifications that arrive meanwhile comes back in the reply.
+    /// Send a request and wait for the agent's answer (`ERR_AGENT_OS_SESSION_CLOSED` if the
+    /// session ends first). It times out (`ETIMEDOUT`) only after the request timeout passes
+    /// with the agent silent and no permission request waiting for the host, so a long turn
+    /// that keeps streaming, or waits for a human, is not cut short. With `collect`, the text
+    /// of `agent_message_chunk` notifications that arrive meanwhile comes back in the reply.
     pub async fn request(&self, method: &str, params: Value, collect: bool) -> Result<Reply> {
+        self.request_within(method, params, collect, self.spec.request_timeout)
+            .await
+    }
+
+    async fn request_within(
+        &self,
+        method: &str,
+        params: Value,
+        collect: bool,
+        timeout: Duration,
+    ) -> Result<Reply> {
         let (tx, rx) = oneshot::channel();
         let id = {
             let mut st = self.state.lock();
@@ -323,18 +363,32 @@ impl Client {
             self.state.lock().pending.remove(&id);
             return Err(e);
         }
-        match tokio::time::timeout(self.spec.request_timeout, rx).await {
-            Ok(Ok(reply)) => reply,
-            Ok(Err(_)) => Err(closed("the session ended")),
-            Err(_) => {
-                self.state.lock().pending.remove(&id);
-                Err(Error::errno_msg(
-                    Errno::ETIMEDOUT,
-                    format!(
-                        "ACP request {method} (id={id}) timed out after {} ms",
-                        self.spec.request_timeout.as_millis()
-                    ),
-                ))
+        let mut rx = rx;
+        let mut wait = timeout;
+        loop {
+            match tokio::time::timeout(wait, &mut rx).await {
+                Ok(Ok(reply)) => return reply,
+                Ok(Err(_)) => return Err(closed("the session ended")),
+                Err(_) => {
+                    let mut st = self.state.lock();
+                    let quiet = st.last_activity.elapsed();
+                    if !st.permissions.is_empty() {
+                        wait = timeout;
+                        continue;
+                    }
+                    if quiet < timeout {
+                        wait = timeout - quiet;
+                        continue;
+                    }
+                    st.pending.remove(&id);
+                    return Err(Error::errno_msg(
+                        Errno::ETIMEDOUT,
+                        format!(
+                            "ACP request {method} (id={id}) timed out: the agent said nothing for {} ms",
+                            timeout.as_millis()
+                        ),
+                    ));
+                }
             }
         }
     }
@@ -352,28 +406,70 @@ impl Client {
     /// notification instead.
     pub async fn cancel(&self) -> Result<Reply> {
         let params = json!({ "sessionId": self.session_id() });
-        let reply = self
-            .request("session/cancel", params.clone(), false)
-            .await?;
-        let not_found = reply.response["error"]["code"].as_i64() == Some(-32601);
-        if !not_found {
-            return Ok(reply);
-        }
+        let wait = self.spec.request_timeout.min(CANCEL_TIMEOUT);
+        let (id, seq) = match self
+            .request_within("session/cancel", params.clone(), false, wait)
+            .await
+        {
+            Ok(reply) if reply.response["error"]["code"].as_i64() != Some(-32601) => {
+                return Ok(reply)
+            }
+            Ok(reply) => (reply.response["id"].clone(), reply.seq),
+            // An agent that ignores the request (ACP defines cancel as a notification).
+            Err(e) if e.errno_value() == Some(Errno::ETIMEDOUT) => {
+                (Value::Null, Self::last_seq(&self.state.lock()))
+            }
+            Err(e) => return Err(e),
+        };
         self.notify("session/cancel", params)?;
         Ok(Reply {
             response: json!({
                 "jsonrpc": "2.0",
-                "id": reply.response["id"],
+                "id": id,
                 "result": { "cancelled": false, "requested": true, "via": "notification-fallback" },
             }),
-            ..reply
+            seq,
+            text: String::new(),
         })
     }
 
     /// Answer a pending permission request: `once`, `always` or `reject` picks the agent's
     /// option of that kind. Returns the response sent.
     pub fn respond_permission(&self, permission_id: &str, reply: &str) -> Result<Value> {
-        let pending = self.state.lock().permissions.remove(permission_id);
+        self.answer_permission(permission_id, reply, None)
+    }
+
+    fn answer_permission(
+        &self,
+        permission_id: &str,
+        reply: &str,
+        generation: Option<u64>,
+    ) -> Result<Value> {
+        if !matches!(reply, "once" | "always" | "reject") {
+            return Err(Error::api(
+                ApiCode::InvalidOptions,
+                format!("a permission reply is \"once\", \"always\" or \"reject\", not {reply:?}"),
+            ));
+        }
+        let pending = {
+            let mut st = self.state.lock();
+            if let Some(why) = &st.ended {
+                return Err(closed(why));
+            }
+            let ours = st
+                .permissions
+                .get(permission_id)
+                .is_some_and(|p| generation.is_none_or(|g| g == p.generation));
+            let taken = if ours {
+                st.permissions.remove(permission_id)
+            } else {
+                None
+            };
+            if let Some(p) = &taken {
+                st.in_flight.remove(&p.id.to_string());
+            }
+            taken
+        };
         let Some(p) = pending else {
             return Err(Error::api(
                 ApiCode::UnknownPermission,
@@ -389,16 +485,26 @@ impl Client {
         Ok(msg)
     }
 
-    /// The recorded history: events after `since`, of `method` if given.
-    pub fn events(&self, since: Option<i64>, method: Option<&str>) -> Vec<Event> {
+    /// The recorded history after `since` (of `method` if given), as a JSON array of
+    /// `{ sequenceNumber, notification }`.
+    pub fn events_json(&self, since: Option<i64>, method: Option<&str>) -> String {
         let st = self.state.lock();
-        st.history
+        let mut out = String::from("[");
+        for e in st
+            .history
             .iter()
-            .map(|(e, _)| e)
             .filter(|e| since.is_none_or(|s| e.seq as i64 > s))
-            .filter(|e| method.is_none_or(|m| e.notification["method"].as_str() == Some(m)))
-            .cloned()
-            .collect()
+            .filter(|e| method.is_none_or(|m| &*e.method == m))
+        {
+            if out.len() > 1 {
+                out.push(',');
+            }
+            out.push_str(&format!("{{\"sequenceNumber\":{},\"notification\":", e.seq));
+            out.push_str(&e.text);
+            out.push('}');
+        }
+        out.push(']');
+        out
     }
 
     /// Whether the session ended, and why.
@@ -422,18 +528,16 @@ impl Client {
         let seq = st.next_seq;
         st.next_seq += 1;
         let text: Arc<str> = Arc::from(notification.to_string());
-        let size = text.len();
-        st.history.push_back((
-            Event {
-                seq,
-                notification: Arc::new(notification),
-            },
-            size,
-        ));
-        st.history_bytes += size;
+        let method = notification["method"].as_str().unwrap_or_default().into();
+        st.history_bytes += text.len();
+        st.history.push_back(Recorded {
+            seq,
+            method,
+            text: text.clone(),
+        });
         while st.history_bytes > MAX_HISTORY_BYTES && st.history.len() > 1 {
-            if let Some((_, n)) = st.history.pop_front() {
-                st.history_bytes -= n;
+            if let Some(old) = st.history.pop_front() {
+                st.history_bytes -= old.text.len();
             }
         }
         if let Some(kernel) = self.vm.upgrade().and_then(|vm| vm.kernel().ok()) {
@@ -455,6 +559,14 @@ impl Client {
             tracing::debug!(target: "agentos::sessions", "skipping a non-JSON line from the agent");
             return;
         };
+        {
+            let mut st = self.state.lock();
+            if st.ended.is_some() {
+                // Lines still arriving after the end change nothing.
+                return;
+            }
+            st.last_activity = Instant::now();
+        }
         let has_method = msg.get("method").is_some_and(Value::is_string);
         let id = msg.get("id").filter(|v| !v.is_null()).cloned();
         match (has_method, id) {
@@ -471,7 +583,7 @@ impl Client {
         if msg["method"] == "session/update" && update["sessionUpdate"] == "agent_message_chunk" {
             if let Some(text) = update["content"]["text"].as_str() {
                 for p in st.pending.values_mut() {
-                    if let Some(c) = p.collect.as_mut() {
+                    if let Some(c) = p.collect.as_mut().filter(|c| c.len() < MAX_HISTORY_BYTES) {
                         c.push_str(text);
                     }
                 }
@@ -502,8 +614,9 @@ impl Client {
             _ => Map::new(),
         };
         let mut st = self.state.lock();
-        // An agent's stdout may repeat a line; a request is handled once.
-        if !st.seen_inbound.insert(id.to_string()) {
+        // An agent's stdout may repeat a line: a request is served once while it is in flight.
+        let key = id.to_string();
+        if !st.in_flight.insert(key.clone()) {
             return;
         }
         if method == "session/request_permission" {
@@ -516,11 +629,23 @@ impl Client {
                 .and_then(Value::as_array)
                 .cloned()
                 .unwrap_or_default();
+            if st.permissions.len() >= MAX_PENDING_PERMISSIONS
+                || st.permissions.contains_key(&permission_id)
+            {
+                st.in_flight.remove(&key);
+                drop(st);
+                let result = json!({ "outcome": { "outcome": "cancelled" } });
+                let _ = self.write(&json!({ "jsonrpc": "2.0", "id": id, "result": result }));
+                return;
+            }
+            st.next_generation += 1;
+            let generation = st.next_generation;
             st.permissions.insert(
                 permission_id.clone(),
                 PendingPermission {
                     id: id.clone(),
                     options,
+                    generation,
                 },
             );
             let mut shown = params;
@@ -532,10 +657,13 @@ impl Client {
             );
             drop(st);
             // Fail closed: an unanswered request is rejected when the timeout fires.
-            let me = self.clone();
+            let me = Arc::downgrade(self);
+            let wait = self.spec.permission_timeout;
             tokio::spawn(async move {
-                tokio::time::sleep(me.spec.permission_timeout).await;
-                let _ = me.respond_permission(&permission_id, "reject");
+                tokio::time::sleep(wait).await;
+                if let Some(me) = me.upgrade() {
+                    let _ = me.answer_permission(&permission_id, "reject", Some(generation));
+                }
             });
             return;
         }
@@ -556,6 +684,7 @@ impl Client {
                 Ok(result) => json!({ "jsonrpc": "2.0", "id": id, "result": result }),
                 Err(e) => json!({ "jsonrpc": "2.0", "id": id, "error": e.to_json() }),
             };
+            me.state.lock().in_flight.remove(&key);
             let _ = me.write(&msg);
         });
     }
@@ -632,7 +761,8 @@ fn permission_outcome(options: &[Value], reply: &str) -> Value {
     });
     match matched {
         Some(id) => json!({ "outcome": { "outcome": "selected", "optionId": id } }),
-        None if options.is_empty() => {
+        // No options at all: allowing picks ACP's default id; rejecting cancels.
+        None if options.is_empty() && reply != "reject" => {
             json!({ "outcome": { "outcome": "selected", "optionId": ids[ids.len() - 1] } })
         }
         // The agent offered no option of that kind: rejecting cancels, never allows.
@@ -643,8 +773,25 @@ fn permission_outcome(options: &[Value], reply: &str) -> Value {
 async fn read_loop(client: Arc<Client>, reader: PipeReader) {
     let mut buf: Vec<u8> = Vec::new();
     let mut skipping = false;
+    let exit = client.agent.proc.wait();
+    tokio::pin!(exit);
+    let mut exited: Option<i32> = None;
     loop {
-        let chunk = reader.read(64 * 1024).await;
+        let chunk = match exited {
+            // The agent is gone: read what it already wrote, but do not wait for children
+            // that inherited its stdout.
+            Some(_) => match tokio::time::timeout(EXIT_DRAIN, reader.read(64 * 1024)).await {
+                Ok(c) => c,
+                Err(_) => break,
+            },
+            None => tokio::select! {
+                c = reader.read(64 * 1024) => c,
+                code = &mut exit => {
+                    exited = Some(code);
+                    continue;
+                }
+            },
+        };
         if chunk.is_empty() {
             break;
         }
@@ -676,7 +823,16 @@ async fn read_loop(client: Arc<Client>, reader: PipeReader) {
     if !buf.is_empty() && !skipping {
         client.on_line(&buf);
     }
-    let code = client.agent.proc.wait().await;
+    let code = match exited {
+        Some(code) => code,
+        None => exit.await,
+    };
+    // Whatever the agent left running in its process group goes with it.
+    if let Some(kernel) = client.vm.upgrade().and_then(|vm| vm.kernel().ok()) {
+        let _ = kernel
+            .procs()
+            .kill(-i64::from(client.agent.proc.pgid), Signal::SIGKILL);
+    }
     client.end(format!("the agent exited with code {code}"), Some(code));
 }
 
@@ -713,8 +869,12 @@ mod tests {
             "cancelled"
         );
         assert_eq!(
-            permission_outcome(&[], "reject")["outcome"]["optionId"],
-            "reject_once"
+            permission_outcome(&[], "reject")["outcome"]["outcome"],
+            "cancelled"
+        );
+        assert_eq!(
+            permission_outcome(&[], "once")["outcome"]["optionId"],
+            "allow_once"
         );
     }
 }

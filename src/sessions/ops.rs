@@ -21,8 +21,11 @@ use crate::kernel::vfs::Cred;
 use crate::vm::process::{ApiProcess, StartOptions};
 use crate::vm::Vm;
 
-/// Output kept per terminal when the agent gives no `outputByteLimit` (as the reference).
+/// Output kept per terminal when the agent gives no `outputByteLimit` (as the reference); an
+/// agent's limit is capped at the VM's `maxOutputBytes`.
 const DEFAULT_OUTPUT_LIMIT: usize = 1 << 20;
+/// Terminals one session may hold at once.
+const MAX_TERMINALS: usize = 64;
 
 /// A JSON-RPC error for the agent.
 #[derive(Debug)]
@@ -190,21 +193,27 @@ impl Terminal {
         Ok(v)
     }
 
+    /// Kill the terminal's whole process group (children it left behind too).
     fn kill(&self, vm: &Vm) {
-        if self.api.proc.exit_code().is_none() {
-            if let Ok(kernel) = vm.kernel() {
-                let _ = kernel
-                    .procs()
-                    .kill(-i64::from(self.api.proc.pgid), Signal::SIGKILL);
-            }
+        if let Ok(kernel) = vm.kernel() {
+            let _ = kernel
+                .procs()
+                .kill(-i64::from(self.api.proc.pgid), Signal::SIGKILL);
         }
     }
+}
+
+#[derive(Default)]
+struct TerminalMap {
+    open: HashMap<String, Arc<Terminal>>,
+    /// Set when the session ended: no terminal may be added after.
+    closed: bool,
 }
 
 /// The terminals a session's agent opened.
 #[derive(Default)]
 pub struct Terminals {
-    map: Mutex<HashMap<String, Arc<Terminal>>>,
+    map: Mutex<TerminalMap>,
     next: AtomicU32,
 }
 
@@ -213,6 +222,7 @@ impl Terminals {
         let id = str_param(params, "terminalId", "terminal")?;
         self.map
             .lock()
+            .open
             .get(id)
             .cloned()
             .ok_or_else(|| RpcError::invalid(format!("ACP terminal not found: {id}")))
@@ -221,7 +231,7 @@ impl Terminals {
     fn remove(&self, params: &Value) -> Result<Arc<Terminal>, RpcError> {
         let t = self.get(params)?;
         if let Some(id) = params["terminalId"].as_str() {
-            self.map.lock().remove(id);
+            self.map.lock().open.remove(id);
         }
         Ok(t)
     }
@@ -246,10 +256,22 @@ impl Terminals {
                 })
                 .collect()
         });
+        let kernel = vm.kernel()?;
+        let cap = kernel.limits().max_output_bytes as usize;
         let limit = params["outputByteLimit"]
             .as_u64()
-            .map_or(DEFAULT_OUTPUT_LIMIT, |l| l as usize);
-        let kernel = vm.kernel()?;
+            .map_or(DEFAULT_OUTPUT_LIMIT, |l| l as usize)
+            .min(cap);
+        {
+            let m = self.map.lock();
+            if m.closed || m.open.len() >= MAX_TERMINALS {
+                return Err(RpcError::invalid(if m.closed {
+                    "the session has ended".to_owned()
+                } else {
+                    format!("too many terminals (at most {MAX_TERMINALS}); release some first")
+                }));
+            }
+        }
         let (reader, writer) = pipe(kernel.limits().max_pipe_bytes as usize);
         let out = OpenFile::pipe_writer(writer);
         let opts = StartOptions {
@@ -283,13 +305,24 @@ impl Terminals {
             let _ = done.send(true);
         });
         let id = format!("term-{}", self.next.fetch_add(1, Ordering::Relaxed) + 1);
-        self.map.lock().insert(id.clone(), term);
+        let mut m = self.map.lock();
+        if m.closed {
+            // The session ended while the process was starting.
+            drop(m);
+            term.kill(vm);
+            return Err(RpcError::invalid("the session has ended"));
+        }
+        m.open.insert(id.clone(), term);
         Ok(json!({ "terminalId": id }))
     }
 
     /// Kill every terminal (the session ended).
     pub fn kill_all(&self, client: &Client) {
-        let all: Vec<_> = self.map.lock().drain().map(|(_, t)| t).collect();
+        let all: Vec<_> = {
+            let mut m = self.map.lock();
+            m.closed = true;
+            m.open.drain().map(|(_, t)| t).collect()
+        };
         if let Some(vm) = client.vm.upgrade() {
             for t in all {
                 t.kill(&vm);
