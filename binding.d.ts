@@ -9,6 +9,20 @@
  */
 export declare const __napiBindingTarget: 'native' | 'wasm32-wasi' | 'wasm32-wasip1'
 
+/**
+ * A parsed cron expression: 5 fields (`min hour dom month dow`) or 6 with seconds first,
+ * evaluated in the host's local time zone.
+ */
+export declare class NativeCronSchedule {
+  /** Parse `expr`. Throws `ERR_AGENT_OS_INVALID_CRON` if it is not a valid expression. */
+  static parse(expr: string): NativeCronSchedule
+  /** The first fire time strictly after `afterMs` (ms since the epoch); `null` if none. */
+  nextAfter(afterMs: number): number | null
+  /** The next `count` fire times after `afterMs` (fewer if the schedule ends). */
+  nextTimes(afterMs: number, count: number): Array<number>
+}
+export type JsCronSchedule = NativeCronSchedule
+
 /** Filesystem operations over a VM's namespace or a standalone in-memory filesystem. */
 export declare class NativeFs {
   /** Read a whole file. */
@@ -137,6 +151,11 @@ export declare class NativeVm {
   getProcess(pid: number): SpawnedProcessInfo
   /** The kernel's process table. */
   allProcesses(): Array<KernelProcessInfo>
+  /**
+   * Set the VM's `fs`, `childProcess` and `env` checks (each optional: an omitted scope is
+   * allowed). Decisions of `fs` and `env` are cached per VM.
+   */
+  configurePermissions(fs?: ((arg: PermissionRequest) => NetworkDecision) | undefined | null, childProcess?: ((arg: PermissionRequest) => NetworkDecision) | undefined | null, envCheck?: ((arg: PermissionRequest) => NetworkDecision) | undefined | null): void
   /** Start an agent and open its ACP session (`initialize`, then `session/new`). */
   sessionStart(options: SessionStartOptions): Promise<SessionStarted>
   /**
@@ -168,10 +187,23 @@ export type JsVm = NativeVm
 export declare function createNativeHostDir(hostPath: string, readOnly: boolean): NativeFs
 
 /**
+ * A user's JS `VirtualFileSystem` as a mountable filesystem: `dispatch` receives every
+ * operation and answers with `jsDriverReply`.
+ */
+export declare function createNativeJsDriver(dispatch: (call: DriverCall) => void): NativeFs
+
+/**
  * A new, empty in-memory filesystem: mount it with `mountFs` or a `{ path, driver }` mount;
  * it is native, so the kernel reaches it without JS round trips.
  */
 export declare function createNativeMemoryFs(): NativeFs
+
+/**
+ * An S3 bucket (or a prefix of one) as a filesystem (see `src/mounts/s3.rs`): mount it with
+ * `mountFs` or a `{ path, driver }` mount. Nothing is requested until the first operation: a
+ * wrong bucket is `ENOENT` there, wrong credentials `EACCES`.
+ */
+export declare function createNativeS3(config: S3MountConfig, readOnly: boolean): NativeFs
 
 /** VMs of the default sidecar that are alive and not disposed. */
 export declare function defaultSidecarVmCount(): number
@@ -182,6 +214,97 @@ export interface DirStatEntry {
   name: string
   /** `lstat` of the entry. */
   stat: StatResult
+}
+
+/** One operation for the user's object. */
+export interface DriverCall {
+  /** Which driver (for the reply). */
+  driver: number
+  /** Call id (for the reply). */
+  id: number
+  /**
+   * `stat`, `lstat`, `realpath`, `read`, `write`, `truncate`, `readdir`, `mkdir`, `rmdir`,
+   * `unlink`, `rename`, `link`, `symlink`, `readlink`, `chmod`, `chown`, `utimes`.
+   */
+  op: string
+  /** Path inside the driver (starts with `/`). */
+  path: string
+  /** Second path (`rename`/`link` destination, `symlink` target). */
+  path2?: string
+  /** Offset (`read`, `write` at an offset). */
+  offset?: number
+  /** Length (`read`, `truncate`). */
+  length?: number
+  /** Bytes (`write`). */
+  data?: Uint8Array
+  /** `write`: `truncate`, `append` or `at`. */
+  how?: string
+  /** `write`: create a missing file; `exclusive`: fail if it exists. */
+  create?: boolean
+  /** `write`: `O_EXCL`. */
+  exclusive?: boolean
+  /** `chmod`: permission bits; `mkdir`: mode. */
+  mode?: number
+  /** `chown`. */
+  uid?: number
+  /** `chown`. */
+  gid?: number
+  /** `utimes`: seconds since the epoch. */
+  atime?: number
+  /** `utimes`: seconds since the epoch. */
+  mtime?: number
+}
+
+/** A directory entry from the user's object. */
+export interface DriverEntry {
+  /** Entry name. */
+  name: string
+  /** Its `lstat`. */
+  stat: DriverStat
+}
+
+/** The facade's answer to a [`DriverCall`]. */
+export interface DriverReply {
+  /** POSIX code of a failure (`ENOENT`, ...). */
+  error?: string
+  /** `stat`/`lstat`. */
+  stat?: DriverStat
+  /** `read`. */
+  data?: Uint8Array
+  /** `readdir`. */
+  entries?: Array<DriverEntry>
+  /** `realpath`, `readlink`. */
+  text?: string
+  /** `write`: the file's new size. */
+  size?: number
+}
+
+/** A `VirtualStat` from the user's object. */
+export interface DriverStat {
+  /** `st_mode` (type bits optional when the flags say the type). */
+  mode?: number
+  /** Size in bytes. */
+  size?: number
+  /** A directory. */
+  isDirectory?: boolean
+  /** A symbolic link. */
+  isSymbolicLink?: boolean
+  /** Last access, ms since the epoch. */
+  atimeMs?: number
+  /** Last modification, ms since the epoch. */
+  mtimeMs?: number
+  /** Last status change, ms since the epoch. */
+  ctimeMs?: number
+  /** Creation, ms since the epoch. */
+  birthtimeMs?: number
+  /** Inode number. */
+  ino?: number
+  /** Hard links. */
+  nlink?: number
+  /** Owner. */
+  uid?: number
+  /** Group. */
+  gid?: number
 }
 
 /** A credential-injection rule (`egress` option). */
@@ -232,6 +355,12 @@ export interface FetchResponse {
    */
   inline?: Uint8Array
 }
+
+/**
+ * The facade's answer to call `id` of driver `driver` (unknown ids are ignored: the kernel
+ * side stopped waiting).
+ */
+export declare function jsDriverReply(driver: number, id: number, reply: DriverReply): void
 
 /** A process of the kernel's table. */
 export interface KernelProcessInfo {
@@ -321,6 +450,26 @@ export interface NetworkRequest {
   port?: number
 }
 
+/** What a permission check is called with (the facade reshapes it per scope). */
+export interface PermissionRequest {
+  /** `fs`: the operation; `env`: `read` or `write`; `childProcess`: `spawn`. */
+  op: string
+  /** `fs`: the path. */
+  path?: string
+  /** `childProcess`: the command. */
+  command?: string
+  /** `childProcess`: its arguments. */
+  args?: Array<string>
+  /** `childProcess`: its working directory. */
+  cwd?: string
+  /** `childProcess`: its environment. */
+  env?: Record<string, string>
+  /** `env`: the variable. */
+  key?: string
+  /** `env`: its value. */
+  value?: string
+}
+
 /** One process event, as JS receives it. */
 export interface ProcessEvent {
   /** `"stdout"`, `"stderr"`, `"exit"` or `"session"`. */
@@ -353,6 +502,24 @@ export interface Replay {
   chunks: Array<Uint8Array>
   /** Sequence number of the last of them; later events have higher numbers. */
   seq: number
+}
+
+/** `{ plugin: { id: "s3", config } }` of a mount. */
+export interface S3MountConfig {
+  /** Bucket name. */
+  bucket: string
+  /** Key prefix shown as the mount's root. */
+  prefix?: string
+  /** Region (default `us-east-1`). */
+  region?: string
+  /** Endpoint of an S3-compatible server (path-style requests). */
+  endpoint?: string
+  /** Access key id (with `secretAccessKey`); none: unsigned requests. */
+  accessKeyId?: string
+  /** Secret access key. */
+  secretAccessKey?: string
+  /** Largest file buffered for writing, in bytes (default 1 GiB). */
+  maxFileBytes?: number
 }
 
 /** An agent's answer. */

@@ -835,10 +835,15 @@ function __napiStampBindingTarget(exportsObject, target) {
 // linked import resolves to `undefined`.
 module.exports.__napiBindingTarget = __napiStampBindingTarget(nativeBinding, __napiLoadedBindingTarget)
 module.exports = nativeBinding
+module.exports.NativeCronSchedule = nativeBinding.NativeCronSchedule
+module.exports.JsCronSchedule = nativeBinding.JsCronSchedule
 module.exports.NativeFs = nativeBinding.NativeFs
 module.exports.JsFs = nativeBinding.JsFs
 module.exports.NativeVm = nativeBinding.NativeVm
 module.exports.JsVm = nativeBinding.JsVm
 module.exports.createNativeHostDir = nativeBinding.createNativeHostDir
+module.exports.createNativeJsDriver = nativeBinding.createNativeJsDriver
 module.exports.createNativeMemoryFs = nativeBinding.createNativeMemoryFs
+module.exports.createNativeS3 = nativeBinding.createNativeS3
 module.exports.defaultSidecarVmCount = nativeBinding.defaultSidecarVmCount
+module.exports.jsDriverReply = nativeBinding.jsDriverReply

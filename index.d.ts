@@ -8,7 +8,10 @@
 import { NativeFs } from "./binding.js";
 import { type SoftwareInput } from "./software.js";
 import { type AgentInfo, type AgentRegistryEntry, type CreateSessionOptions, type JsonRpcNotification, type JsonRpcResponse, type PermissionReply, type PermissionRequest, type PromptResult, type SequencedEvent, type SessionConfigOption, type SessionInfo, type SessionModes } from "./sessions.js";
+import { type CronEventHandler, type CronJob, type CronJobInfo, type CronJobOptions, type ScheduleDriver } from "./cron.js";
 export { defineSoftware } from "./software.js";
+export { TimerScheduleDriver } from "./cron.js";
+export type { CronAction, CronClock, CronEvent, CronEventHandler, CronJob, CronJobInfo, CronJobOptions, ScheduleDriver, ScheduleEntry, ScheduleHandle, } from "./cron.js";
 export type { AgentSoftwareDescriptor, InstructionsKernel, SoftwareContext, SoftwareDescriptor, SoftwareInput, ToolSoftwareDescriptor, } from "./software.js";
 export type { AgentInfo, AgentRegistryEntry, CreateSessionOptions, JsonRpcNotification, JsonRpcResponse, McpServerConfig, PermissionReply, PermissionRequest, PromptResult, SequencedEvent, SessionConfigOption, SessionInfo, SessionModes, } from "./sessions.js";
 /** An error from the VM's kernel (`ENOENT`, `EACCES`, ...) or from the API (`ERR_AGENT_OS_*`). */
@@ -168,8 +171,12 @@ export interface AgentOsOptions {
     /** Filesystems to mount at boot. */
     mounts?: MountConfig[];
     /**
-     * Permission policy. Only the `network` scope is implemented yet (egress is denied without
-     * it); the other scopes are rejected with `ERR_AGENT_OS_INVALID_OPTIONS` until they are.
+     * Permission policy, asked for what guests do (never for the host's own API calls). Defaults:
+     * network egress denied; filesystem, processes and environment inside the VM allowed. A
+     * denial is `EACCES` in the guest, with the check's `reason` in the message. `fs` and `env`
+     * decisions are cached per VM (per operation and path, per variable and value), so a check
+     * must be a pure function of its request; `childProcess` is asked for every process a guest
+     * starts; `env` filters each new process's environment (`op: "read"`).
      */
     permissions?: Permissions;
     /** Ports of the host's loopback guests may reach (exempt from the private-address rule). */
@@ -186,6 +193,11 @@ export interface AgentOsOptions {
     moduleAccessCwd?: string;
     /** Which sidecar hosts the VM. Default: the process-global shared sidecar. */
     sidecar?: SidecarPlacement;
+    /**
+     * Decides when cron jobs fire. Default: a `TimerScheduleDriver` on the real clock (timers
+     * `unref`'d). `new TimerScheduleDriver(clock)` with a fake `CronClock` moves time by hand.
+     */
+    scheduleDriver?: ScheduleDriver;
     /** Resource limits. */
     limits?: Limits;
 }
@@ -548,4 +560,17 @@ export declare class AgentOs {
     getSessionCapabilities(sessionId: string): Record<string, unknown> | null;
     /** Who the agent says it is (`initialize`'s `agentInfo`); `null` if it did not say. */
     getSessionAgentInfo(sessionId: string): AgentInfo | null;
+    /**
+     * Schedule a cron job; returns at once with its id and a `cancel()`. Throws
+     * `ERR_AGENT_OS_INVALID_CRON` for a bad expression, `ERR_AGENT_OS_DISPOSED` after `dispose()`.
+     * A job whose id exists replaces it. Jobs stop when the VM is disposed; they never keep the
+     * Node process alive.
+     */
+    scheduleCron(options: CronJobOptions): CronJob;
+    /** The VM's cron jobs, with their last and next run times and run counts. */
+    listCronJobs(): CronJobInfo[];
+    /** Cancel a cron job (a run in progress finishes). Unknown ids are ignored. */
+    cancelCronJob(id: string): void;
+    /** Receive `cron:fire`, `cron:complete` and `cron:error` events of every job of this VM. */
+    onCronEvent(handler: CronEventHandler): void;
 }

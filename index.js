@@ -7,17 +7,21 @@
  * shapes; `index.js` and `index.d.ts` are generated from it by `tsc` during `npm install`.
  */
 Object.defineProperty(exports, "__esModule", { value: true });
-exports.AgentOs = exports.InMemoryFileSystem = exports.NativeFileSystem = exports.KernelError = exports.defineSoftware = void 0;
+exports.AgentOs = exports.InMemoryFileSystem = exports.NativeFileSystem = exports.KernelError = exports.TimerScheduleDriver = exports.defineSoftware = void 0;
 exports.createInMemoryFileSystem = createInMemoryFileSystem;
 exports.createHostDirBackend = createHostDirBackend;
 exports.nodeModulesMount = nodeModulesMount;
 const node_fs_1 = require("node:fs");
 const node_path_1 = require("node:path");
 const binding_js_1 = require("./binding.js");
+const jsdriver_js_1 = require("./jsdriver.js");
 const software_js_1 = require("./software.js");
 const sessions_js_1 = require("./sessions.js");
+const cron_js_1 = require("./cron.js");
 var software_js_2 = require("./software.js");
 Object.defineProperty(exports, "defineSoftware", { enumerable: true, get: function () { return software_js_2.defineSoftware; } });
+var cron_js_2 = require("./cron.js");
+Object.defineProperty(exports, "TimerScheduleDriver", { enumerable: true, get: function () { return cron_js_2.TimerScheduleDriver; } });
 /** An error from the VM's kernel (`ENOENT`, `EACCES`, ...) or from the API (`ERR_AGENT_OS_*`). */
 class KernelError extends Error {
     /** Stable error code: a POSIX name such as `"ENOENT"`, or `"ERR_AGENT_OS_DISPOSED"`. */
@@ -86,11 +90,11 @@ const SUPPORTED_OPTIONS = new Set([
     "software",
     "additionalInstructions",
     "moduleAccessCwd",
+    "scheduleDriver",
 ]);
 /** Options of the reference API that this build does not implement yet. */
 const NOT_YET_SUPPORTED = new Set([
     "rootFilesystem",
-    "scheduleDriver",
     "toolKits",
 ]);
 /** Options that are fine when they ask for nothing. */
@@ -137,12 +141,9 @@ function validateOptions(options) {
         for (const [key, value] of Object.entries(permissions)) {
             if (value === undefined)
                 continue;
-            if (key === "network") {
+            if (key === "network" || key === "fs" || key === "childProcess" || key === "env") {
                 if (typeof value !== "function")
-                    throw invalidOptions("permissions.network must be a function");
-            }
-            else if (key === "fs" || key === "childProcess" || key === "env") {
-                throw invalidOptions(`permissions.${key} is not supported yet by @rivet-dev/agentos-core`);
+                    throw invalidOptions(`permissions.${key} must be a function`);
             }
             else {
                 throw invalidOptions(`unknown permission scope \`permissions.${key}\``);
@@ -182,6 +183,13 @@ function validateOptions(options) {
             }
         }
     }
+    const scheduleDriver = options.scheduleDriver;
+    if (scheduleDriver !== undefined) {
+        const d = scheduleDriver;
+        if (typeof d !== "object" || d === null || typeof d.schedule !== "function" || typeof d.cancel !== "function" || typeof d.dispose !== "function") {
+            throw invalidOptions("option `scheduleDriver` must have schedule(), cancel() and dispose() methods");
+        }
+    }
     if (sidecar !== undefined) {
         if (!isObject(sidecar) || (sidecar.kind !== "shared" && sidecar.kind !== "explicit")) {
             throw invalidOptions('option `sidecar` must be { kind: "shared" } or { kind: "explicit", handle }');
@@ -206,8 +214,8 @@ function validateMount(m, i) {
     if (m.readOnly !== undefined && typeof m.readOnly !== "boolean")
         throw invalidOptions(`${where}.readOnly must be a boolean`);
     if ("driver" in m) {
-        if (!(m.driver instanceof NativeFileSystem)) {
-            throw invalidOptions(`${where}.driver: JavaScript VirtualFileSystem drivers are not supported yet; use createInMemoryFileSystem()`);
+        if (!(m.driver instanceof NativeFileSystem) && !isDriverObject(m.driver)) {
+            throw invalidOptions(`${where}.driver must implement VirtualFileSystem (readFile, writeFile, stat, lstat, readDir, ...)`);
         }
         return;
     }
@@ -224,7 +232,19 @@ function validateMount(m, i) {
             return;
         }
         if (plugin.id === "s3") {
-            throw invalidOptions(`${where}: mount plugin \`${plugin.id}\` is not supported yet by @rivet-dev/agentos-core`);
+            const config = plugin.config;
+            if (!isObject(config) || typeof config.bucket !== "string" || config.bucket === "") {
+                throw invalidOptions(`${where}.plugin.config must be { bucket: string, prefix?, region?, endpoint?, credentials? }`);
+            }
+            for (const k of ["prefix", "region", "endpoint"]) {
+                if (config[k] !== undefined && typeof config[k] !== "string")
+                    throw invalidOptions(`${where}.plugin.config.${k} must be a string`);
+            }
+            const c = config.credentials;
+            if (c !== undefined && (!isObject(c) || typeof c.accessKeyId !== "string" || typeof c.secretAccessKey !== "string")) {
+                throw invalidOptions(`${where}.plugin.config.credentials must be { accessKeyId: string, secretAccessKey: string }`);
+            }
+            return;
         }
         throw invalidOptions(`${where}: unknown mount plugin \`${plugin.id}\` (known: memory, host_dir, s3)`);
     }
@@ -355,14 +375,46 @@ function createHostDirBackend(options) {
 function nodeModulesMount(hostPath) {
     return { path: "/root/node_modules", driver: createHostDirBackend({ hostPath, readOnly: true }), readOnly: true };
 }
+/** Whether `d` looks like a user-written `VirtualFileSystem` (the methods the kernel calls). */
+function isDriverObject(d) {
+    if (!isObject(d))
+        return false;
+    const o = d;
+    return ["readFile", "writeFile", "stat", "lstat", "readDir", "mkdir", "removeFile", "removeDir", "rename"].every((k) => typeof o[k] === "function");
+}
+/** The native handle to mount for a driver: ours directly, a user's object through the JS bridge. */
+function nativeOf(driver) {
+    return driver instanceof NativeFileSystem ? driver.native : (0, jsdriver_js_1.jsDriver)(driver);
+}
 function mountDriver(m) {
     if ("driver" in m)
-        return m.driver;
+        return m.driver instanceof NativeFileSystem ? m.driver : new NativeFileSystem(nativeOf(m.driver));
     if (m.plugin.id === "host_dir")
         return createHostDirBackend({ hostPath: m.plugin.config.hostPath, readOnly: m.readOnly ?? false });
+    if (m.plugin.id === "s3") {
+        const { bucket, prefix, region, endpoint, credentials } = m.plugin.config;
+        const config = { bucket, prefix, region, endpoint, accessKeyId: credentials?.accessKeyId, secretAccessKey: credentials?.secretAccessKey };
+        return new NativeFileSystem(callSync(() => (0, binding_js_1.createNativeS3)(config, m.readOnly ?? false)));
+    }
     return new InMemoryFileSystem();
 }
 /** The user's network check, made total: a throw, a promise or a malformed answer denies. */
+/** Run a user's permission check: a throw, a promise or a malformed answer denies. */
+function decide(scope, check, request) {
+    try {
+        const d = check(request);
+        if (d && typeof d.then === "function") {
+            return { allow: false, reason: `permissions.${scope} must return its decision synchronously` };
+        }
+        if (!isObject(d) || typeof d.allow !== "boolean") {
+            return { allow: false, reason: `permissions.${scope} returned no { allow } decision` };
+        }
+        return { allow: d.allow, reason: d.reason == null ? undefined : String(d.reason) };
+    }
+    catch (err) {
+        return { allow: false, reason: `permissions.${scope} threw: ${err instanceof Error ? err.message : String(err)}` };
+    }
+}
 function networkCheck(check) {
     return (r) => {
         const request = { op: r.op };
@@ -370,20 +422,17 @@ function networkCheck(check) {
             request.hostname = r.hostname;
         if (r.port != null)
             request.port = r.port;
-        try {
-            const d = check(request);
-            if (d && typeof d.then === "function") {
-                return { allow: false, reason: "permissions.network must return its decision synchronously" };
-            }
-            if (!isObject(d) || typeof d.allow !== "boolean") {
-                return { allow: false, reason: "permissions.network returned no { allow } decision" };
-            }
-            return { allow: d.allow, reason: d.reason == null ? undefined : String(d.reason) };
-        }
-        catch (err) {
-            return { allow: false, reason: `permissions.network threw: ${err instanceof Error ? err.message : String(err)}` };
-        }
+        return decide("network", check, request);
     };
+}
+/** The `fs`, `childProcess` and `env` checks in the shapes API.md gives them. */
+function configurePermissions(vm, p) {
+    const { fs, childProcess, env } = p;
+    if (!fs && !childProcess && !env)
+        return;
+    callSync(() => vm.configurePermissions(fs && ((r) => decide("fs", fs, { op: r.op, path: r.path ?? "" })), childProcess &&
+        ((r) => decide("childProcess", childProcess, { command: r.command ?? "", args: r.args ?? [], cwd: r.cwd ?? undefined, env: r.env ?? undefined })), env &&
+        ((r) => decide("env", env, { op: r.op, key: r.key ?? "", value: r.value ?? undefined }))));
 }
 function spawnedInfo(p) {
     return { pid: p.pid, command: p.command, args: p.args, running: p.running, exitCode: p.exitCode ?? null };
@@ -432,6 +481,7 @@ class AgentOs {
         validateOptions(options);
         const vm = callSync(() => binding_js_1.NativeVm.create(options?.limits));
         const os = new AgentOs(vm);
+        os.#scheduleDriver = options?.scheduleDriver;
         try {
             const network = options?.permissions?.network;
             if (network || options?.loopbackExemptPorts?.length || options?.egress?.length) {
@@ -440,6 +490,8 @@ class AgentOs {
                     egress: options?.egress?.map((r) => ({ host: r.host, port: r.port, headers: { ...r.headers } })),
                 }, network ? networkCheck(network) : undefined));
             }
+            if (options?.permissions)
+                configurePermissions(vm, options.permissions);
             for (const m of options?.mounts ?? []) {
                 const driver = mountDriver(m);
                 callSync(() => vm.mount(m.path, driver.native, m.readOnly ?? false));
@@ -465,6 +517,8 @@ class AgentOs {
     }
     /** Tear down this VM only, releasing its state (open sessions' agents are killed). Idempotent. */
     async dispose() {
+        this.#cronManager?.dispose();
+        this.#cronDisposed = true;
         this.#vm.dispose();
         for (const s of this.#sessions.values())
             s.drop();
@@ -520,10 +574,11 @@ class AgentOs {
     }
     /** Mount a filesystem at `path` (created if missing). Throws `EBUSY` if something is mounted there. */
     mountFs(path, driver, options) {
-        if (!(driver instanceof NativeFileSystem)) {
-            throw new KernelError("ERR_AGENT_OS_UNSUPPORTED", "JavaScript VirtualFileSystem drivers are not supported yet; use createInMemoryFileSystem()");
+        if (!(driver instanceof NativeFileSystem) && !isDriverObject(driver)) {
+            throw new KernelError("ERR_AGENT_OS_INVALID_OPTIONS", "mountFs: the driver must implement VirtualFileSystem (readFile, writeFile, stat, lstat, readDir, ...)");
         }
-        callSync(() => this.#vm.mount(path, driver.native, options?.readOnly ?? false));
+        const native = nativeOf(driver);
+        callSync(() => this.#vm.mount(path, native, options?.readOnly ?? false));
     }
     // ---- processes -------------------------------------------------------------------------
     #tracked() {
@@ -1038,6 +1093,45 @@ class AgentOs {
     /** Who the agent says it is (`initialize`'s `agentInfo`); `null` if it did not say. */
     getSessionAgentInfo(sessionId) {
         return this.#session(sessionId).agentInfo;
+    }
+    // ---- cron ----
+    #scheduleDriver;
+    #cronManager;
+    #cronDisposed = false;
+    #cron() {
+        if (this.#cronDisposed || this.#vm.disposed) {
+            throw new KernelError("ERR_AGENT_OS_DISPOSED", "the VM was disposed; it runs no cron jobs");
+        }
+        this.#cronManager ??= new cron_js_1.CronManager({
+            exec: (command) => this.exec(command),
+            createSession: (agentType, options) => this.createSession(agentType, options),
+            prompt: (sessionId, text) => this.prompt(sessionId, text),
+            closeSession: (sessionId) => this.closeSession(sessionId),
+            error: (code, message) => new KernelError(code, message),
+            wrap: asKernelError,
+        }, this.#scheduleDriver);
+        return this.#cronManager;
+    }
+    /**
+     * Schedule a cron job; returns at once with its id and a `cancel()`. Throws
+     * `ERR_AGENT_OS_INVALID_CRON` for a bad expression, `ERR_AGENT_OS_DISPOSED` after `dispose()`.
+     * A job whose id exists replaces it. Jobs stop when the VM is disposed; they never keep the
+     * Node process alive.
+     */
+    scheduleCron(options) {
+        return this.#cron().schedule(options);
+    }
+    /** The VM's cron jobs, with their last and next run times and run counts. */
+    listCronJobs() {
+        return this.#cronDisposed ? [] : (this.#cronManager?.list() ?? []);
+    }
+    /** Cancel a cron job (a run in progress finishes). Unknown ids are ignored. */
+    cancelCronJob(id) {
+        this.#cronManager?.cancel(id);
+    }
+    /** Receive `cron:fire`, `cron:complete` and `cron:error` events of every job of this VM. */
+    onCronEvent(handler) {
+        this.#cron().onEvent(handler);
     }
 }
 exports.AgentOs = AgentOs;

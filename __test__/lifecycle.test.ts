@@ -57,7 +57,6 @@ describe("AgentOs.create / dispose", () => {
   it("rejects reference options that are not supported yet, naming the option", async () => {
     for (const [key, value] of [
       ["rootFilesystem", {}],
-      ["scheduleDriver", {}],
       ["toolKits", [{}]],
     ] as const) {
       const e = await rejectsWith(AgentOs.create({ [key]: value } as never), "ERR_AGENT_OS_INVALID_OPTIONS");
@@ -70,6 +69,7 @@ describe("AgentOs.create / dispose", () => {
       ["software", "pi", "`software`"],
       ["additionalInstructions", 42, "`additionalInstructions`"],
       ["moduleAccessCwd", false, "`moduleAccessCwd`"],
+      ["scheduleDriver", {}, "`scheduleDriver`"],
     ] as const) {
       const e = await rejectsWith(AgentOs.create({ [key]: value } as never), "ERR_AGENT_OS_INVALID_OPTIONS");
       expect(e.message).toContain(says);
@@ -79,10 +79,10 @@ describe("AgentOs.create / dispose", () => {
       "ERR_AGENT_OS_INVALID_OPTIONS",
     );
     expect(missing.message).toContain("no-such-package-xyz");
-    // Permission scopes other than `network` are not implemented yet.
-    for (const scope of ["fs", "childProcess", "env"]) {
-      const e = await rejectsWith(AgentOs.create({ permissions: { [scope]: () => ({ allow: true }) } } as never), "ERR_AGENT_OS_INVALID_OPTIONS");
-      expect(e.message).toContain(`permissions.${scope} is not supported yet`);
+    // Permission scopes must be functions.
+    for (const scope of ["fs", "childProcess", "env", "network"]) {
+      const e = await rejectsWith(AgentOs.create({ permissions: { [scope]: { allow: true } } } as never), "ERR_AGENT_OS_INVALID_OPTIONS");
+      expect(e.message).toContain(`permissions.${scope} must be a function`);
     }
     // Asking for nothing is fine.
     const vm = await AgentOs.create({ software: [], loopbackExemptPorts: [], sidecar: { kind: "shared" } });

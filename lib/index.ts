@@ -13,6 +13,7 @@ import {
   NativeVm,
   createNativeHostDir,
   createNativeMemoryFs,
+  createNativeS3,
   type KernelProcessInfo,
   type LimitsOptions,
   type NetworkDecision,
@@ -20,8 +21,10 @@ import {
   type NativeStartOptions,
   type ProcessEvent,
   type SessionStarted,
+  type PermissionRequest as NativePermissionRequest,
 } from "./binding.js";
 
+import { jsDriver } from "./jsdriver.js";
 import { binWrapper, processSoftware, type ProcessedSoftware, type SoftwareInput } from "./software.js";
 import {
   SessionState,
@@ -38,8 +41,22 @@ import {
   type SessionInfo,
   type SessionModes,
 } from "./sessions.js";
+import { CronManager, type CronEventHandler, type CronJob, type CronJobInfo, type CronJobOptions, type ScheduleDriver } from "./cron.js";
 
 export { defineSoftware } from "./software.js";
+export { TimerScheduleDriver } from "./cron.js";
+export type {
+  CronAction,
+  CronClock,
+  CronEvent,
+  CronEventHandler,
+  CronJob,
+  CronJobInfo,
+  CronJobOptions,
+  ScheduleDriver,
+  ScheduleEntry,
+  ScheduleHandle,
+} from "./cron.js";
 export type {
   AgentSoftwareDescriptor,
   InstructionsKernel,
@@ -241,8 +258,12 @@ export interface AgentOsOptions {
   /** Filesystems to mount at boot. */
   mounts?: MountConfig[];
   /**
-   * Permission policy. Only the `network` scope is implemented yet (egress is denied without
-   * it); the other scopes are rejected with `ERR_AGENT_OS_INVALID_OPTIONS` until they are.
+   * Permission policy, asked for what guests do (never for the host's own API calls). Defaults:
+   * network egress denied; filesystem, processes and environment inside the VM allowed. A
+   * denial is `EACCES` in the guest, with the check's `reason` in the message. `fs` and `env`
+   * decisions are cached per VM (per operation and path, per variable and value), so a check
+   * must be a pure function of its request; `childProcess` is asked for every process a guest
+   * starts; `env` filters each new process's environment (`op: "read"`).
    */
   permissions?: Permissions;
   /** Ports of the host's loopback guests may reach (exempt from the private-address rule). */
@@ -259,6 +280,11 @@ export interface AgentOsOptions {
   moduleAccessCwd?: string;
   /** Which sidecar hosts the VM. Default: the process-global shared sidecar. */
   sidecar?: SidecarPlacement;
+  /**
+   * Decides when cron jobs fire. Default: a `TimerScheduleDriver` on the real clock (timers
+   * `unref`'d). `new TimerScheduleDriver(clock)` with a fake `CronClock` moves time by hand.
+   */
+  scheduleDriver?: ScheduleDriver;
   /** Resource limits. */
   limits?: Limits;
 }
@@ -431,11 +457,11 @@ const SUPPORTED_OPTIONS = new Set([
   "software",
   "additionalInstructions",
   "moduleAccessCwd",
+  "scheduleDriver",
 ]);
 /** Options of the reference API that this build does not implement yet. */
 const NOT_YET_SUPPORTED = new Set([
   "rootFilesystem",
-  "scheduleDriver",
   "toolKits",
 ]);
 /** Options that are fine when they ask for nothing. */
@@ -476,10 +502,8 @@ function validateOptions(options: unknown): void {
     if (!isObject(permissions)) throw invalidOptions("option `permissions` must be an object");
     for (const [key, value] of Object.entries(permissions)) {
       if (value === undefined) continue;
-      if (key === "network") {
-        if (typeof value !== "function") throw invalidOptions("permissions.network must be a function");
-      } else if (key === "fs" || key === "childProcess" || key === "env") {
-        throw invalidOptions(`permissions.${key} is not supported yet by @rivet-dev/agentos-core`);
+      if (key === "network" || key === "fs" || key === "childProcess" || key === "env") {
+        if (typeof value !== "function") throw invalidOptions(`permissions.${key} must be a function`);
       } else {
         throw invalidOptions(`unknown permission scope \`permissions.${key}\``);
       }
@@ -515,6 +539,13 @@ function validateOptions(options: unknown): void {
       }
     }
   }
+  const scheduleDriver = (options as { scheduleDriver?: unknown }).scheduleDriver;
+  if (scheduleDriver !== undefined) {
+    const d = scheduleDriver as Record<string, unknown>;
+    if (typeof d !== "object" || d === null || typeof d.schedule !== "function" || typeof d.cancel !== "function" || typeof d.dispose !== "function") {
+      throw invalidOptions("option `scheduleDriver` must have schedule(), cancel() and dispose() methods");
+    }
+  }
   if (sidecar !== undefined) {
     if (!isObject(sidecar) || (sidecar.kind !== "shared" && sidecar.kind !== "explicit")) {
       throw invalidOptions('option `sidecar` must be { kind: "shared" } or { kind: "explicit", handle }');
@@ -537,8 +568,8 @@ function validateMount(m: unknown, i: number): void {
   if (!isObject(m) || typeof m.path !== "string") throw invalidOptions(`${where} must be an object with a string \`path\``);
   if (m.readOnly !== undefined && typeof m.readOnly !== "boolean") throw invalidOptions(`${where}.readOnly must be a boolean`);
   if ("driver" in m) {
-    if (!(m.driver instanceof NativeFileSystem)) {
-      throw invalidOptions(`${where}.driver: JavaScript VirtualFileSystem drivers are not supported yet; use createInMemoryFileSystem()`);
+    if (!(m.driver instanceof NativeFileSystem) && !isDriverObject(m.driver)) {
+      throw invalidOptions(`${where}.driver must implement VirtualFileSystem (readFile, writeFile, stat, lstat, readDir, ...)`);
     }
     return;
   }
@@ -552,7 +583,18 @@ function validateMount(m: unknown, i: number): void {
       return;
     }
     if (plugin.id === "s3") {
-      throw invalidOptions(`${where}: mount plugin \`${plugin.id}\` is not supported yet by @rivet-dev/agentos-core`);
+      const config = plugin.config;
+      if (!isObject(config) || typeof config.bucket !== "string" || config.bucket === "") {
+        throw invalidOptions(`${where}.plugin.config must be { bucket: string, prefix?, region?, endpoint?, credentials? }`);
+      }
+      for (const k of ["prefix", "region", "endpoint"] as const) {
+        if (config[k] !== undefined && typeof config[k] !== "string") throw invalidOptions(`${where}.plugin.config.${k} must be a string`);
+      }
+      const c = config.credentials;
+      if (c !== undefined && (!isObject(c) || typeof c.accessKeyId !== "string" || typeof c.secretAccessKey !== "string")) {
+        throw invalidOptions(`${where}.plugin.config.credentials must be { accessKeyId: string, secretAccessKey: string }`);
+      }
+      return;
     }
     throw invalidOptions(`${where}: unknown mount plugin \`${plugin.id}\` (known: memory, host_dir, s3)`);
   }
@@ -689,9 +731,26 @@ export function nodeModulesMount(hostPath: string): MountConfig {
   return { path: "/root/node_modules", driver: createHostDirBackend({ hostPath, readOnly: true }), readOnly: true };
 }
 
+/** Whether `d` looks like a user-written `VirtualFileSystem` (the methods the kernel calls). */
+function isDriverObject(d: unknown): d is VirtualFileSystem {
+  if (!isObject(d)) return false;
+  const o = d as Record<string, unknown>;
+  return ["readFile", "writeFile", "stat", "lstat", "readDir", "mkdir", "removeFile", "removeDir", "rename"].every((k) => typeof o[k] === "function");
+}
+
+/** The native handle to mount for a driver: ours directly, a user's object through the JS bridge. */
+function nativeOf(driver: VirtualFileSystem): NativeFs {
+  return driver instanceof NativeFileSystem ? driver.native : jsDriver(driver);
+}
+
 function mountDriver(m: MountConfig): NativeFileSystem {
-  if ("driver" in m) return m.driver as NativeFileSystem;
+  if ("driver" in m) return m.driver instanceof NativeFileSystem ? m.driver : new NativeFileSystem(nativeOf(m.driver));
   if (m.plugin.id === "host_dir") return createHostDirBackend({ hostPath: m.plugin.config.hostPath, readOnly: m.readOnly ?? false });
+  if (m.plugin.id === "s3") {
+    const { bucket, prefix, region, endpoint, credentials } = m.plugin.config;
+    const config = { bucket, prefix, region, endpoint, accessKeyId: credentials?.accessKeyId, secretAccessKey: credentials?.secretAccessKey };
+    return new NativeFileSystem(callSync(() => createNativeS3(config, m.readOnly ?? false)));
+  }
   return new InMemoryFileSystem();
 }
 
@@ -706,24 +765,46 @@ export declare class AgentOsSidecar {
 }
 
 /** The user's network check, made total: a throw, a promise or a malformed answer denies. */
+/** Run a user's permission check: a throw, a promise or a malformed answer denies. */
+function decide<R>(scope: string, check: (r: R) => PermissionDecision, request: R): NetworkDecision {
+  try {
+    const d = check(request) as unknown;
+    if (d && typeof (d as { then?: unknown }).then === "function") {
+      return { allow: false, reason: `permissions.${scope} must return its decision synchronously` };
+    }
+    if (!isObject(d) || typeof d.allow !== "boolean") {
+      return { allow: false, reason: `permissions.${scope} returned no { allow } decision` };
+    }
+    return { allow: d.allow, reason: d.reason == null ? undefined : String(d.reason) };
+  } catch (err) {
+    return { allow: false, reason: `permissions.${scope} threw: ${err instanceof Error ? err.message : String(err)}` };
+  }
+}
+
 function networkCheck(check: NonNullable<Permissions["network"]>): (r: NetworkRequest) => NetworkDecision {
   return (r) => {
     const request: NetworkAccessRequest = { op: r.op as NetworkAccessRequest["op"] };
     if (r.hostname != null) request.hostname = r.hostname;
     if (r.port != null) request.port = r.port;
-    try {
-      const d = check(request) as unknown;
-      if (d && typeof (d as { then?: unknown }).then === "function") {
-        return { allow: false, reason: "permissions.network must return its decision synchronously" };
-      }
-      if (!isObject(d) || typeof d.allow !== "boolean") {
-        return { allow: false, reason: "permissions.network returned no { allow } decision" };
-      }
-      return { allow: d.allow, reason: d.reason == null ? undefined : String(d.reason) };
-    } catch (err) {
-      return { allow: false, reason: `permissions.network threw: ${err instanceof Error ? err.message : String(err)}` };
-    }
+    return decide("network", check, request);
   };
+}
+
+/** The `fs`, `childProcess` and `env` checks in the shapes API.md gives them. */
+function configurePermissions(vm: NativeVm, p: Permissions): void {
+  const { fs, childProcess, env } = p;
+  if (!fs && !childProcess && !env) return;
+  callSync(() =>
+    vm.configurePermissions(
+      fs && ((r: NativePermissionRequest) => decide("fs", fs, { op: r.op, path: r.path ?? "" })),
+      childProcess &&
+        ((r: NativePermissionRequest) =>
+          decide("childProcess", childProcess, { command: r.command ?? "", args: r.args ?? [], cwd: r.cwd ?? undefined, env: r.env ?? undefined })),
+      env &&
+        ((r: NativePermissionRequest) =>
+          decide("env", env, { op: r.op as "read" | "write", key: r.key ?? "", value: r.value ?? undefined })),
+    ),
+  );
 }
 
 function spawnedInfo(p: { pid: number; command: string; args: string[]; running: boolean; exitCode?: number | null }): SpawnedProcessInfo {
@@ -777,6 +858,7 @@ export class AgentOs {
     validateOptions(options);
     const vm = callSync(() => NativeVm.create(options?.limits as LimitsOptions | undefined));
     const os = new AgentOs(vm);
+    os.#scheduleDriver = options?.scheduleDriver;
     try {
       const network = options?.permissions?.network;
       if (network || options?.loopbackExemptPorts?.length || options?.egress?.length) {
@@ -790,6 +872,7 @@ export class AgentOs {
           ),
         );
       }
+      if (options?.permissions) configurePermissions(vm, options.permissions);
       for (const m of options?.mounts ?? []) {
         const driver = mountDriver(m);
         callSync(() => vm.mount(m.path, driver.native, m.readOnly ?? false));
@@ -816,6 +899,8 @@ export class AgentOs {
 
   /** Tear down this VM only, releasing its state (open sessions' agents are killed). Idempotent. */
   async dispose(): Promise<void> {
+    this.#cronManager?.dispose();
+    this.#cronDisposed = true;
     this.#vm.dispose();
     for (const s of this.#sessions.values()) s.drop();
     this.#sessions.clear();
@@ -884,13 +969,11 @@ export class AgentOs {
 
   /** Mount a filesystem at `path` (created if missing). Throws `EBUSY` if something is mounted there. */
   mountFs(path: string, driver: VirtualFileSystem, options?: { readOnly?: boolean }): void {
-    if (!(driver instanceof NativeFileSystem)) {
-      throw new KernelError(
-        "ERR_AGENT_OS_UNSUPPORTED",
-        "JavaScript VirtualFileSystem drivers are not supported yet; use createInMemoryFileSystem()",
-      );
+    if (!(driver instanceof NativeFileSystem) && !isDriverObject(driver)) {
+      throw new KernelError("ERR_AGENT_OS_INVALID_OPTIONS", "mountFs: the driver must implement VirtualFileSystem (readFile, writeFile, stat, lstat, readDir, ...)");
     }
-    callSync(() => this.#vm.mount(path, driver.native, options?.readOnly ?? false));
+    const native = nativeOf(driver);
+    callSync(() => this.#vm.mount(path, native, options?.readOnly ?? false));
   }
 
   // ---- processes -------------------------------------------------------------------------
@@ -1428,5 +1511,53 @@ export class AgentOs {
   /** Who the agent says it is (`initialize`'s `agentInfo`); `null` if it did not say. */
   getSessionAgentInfo(sessionId: string): AgentInfo | null {
     return this.#session(sessionId).agentInfo;
+  }
+
+  // ---- cron ----
+  #scheduleDriver?: ScheduleDriver;
+  #cronManager?: CronManager;
+  #cronDisposed = false;
+
+  #cron(): CronManager {
+    if (this.#cronDisposed || this.#vm.disposed) {
+      throw new KernelError("ERR_AGENT_OS_DISPOSED", "the VM was disposed; it runs no cron jobs");
+    }
+    this.#cronManager ??= new CronManager(
+      {
+        exec: (command) => this.exec(command),
+        createSession: (agentType, options) => this.createSession(agentType, options),
+        prompt: (sessionId, text) => this.prompt(sessionId, text),
+        closeSession: (sessionId) => this.closeSession(sessionId),
+        error: (code, message) => new KernelError(code, message),
+        wrap: asKernelError,
+      },
+      this.#scheduleDriver,
+    );
+    return this.#cronManager;
+  }
+
+  /**
+   * Schedule a cron job; returns at once with its id and a `cancel()`. Throws
+   * `ERR_AGENT_OS_INVALID_CRON` for a bad expression, `ERR_AGENT_OS_DISPOSED` after `dispose()`.
+   * A job whose id exists replaces it. Jobs stop when the VM is disposed; they never keep the
+   * Node process alive.
+   */
+  scheduleCron(options: CronJobOptions): CronJob {
+    return this.#cron().schedule(options);
+  }
+
+  /** The VM's cron jobs, with their last and next run times and run counts. */
+  listCronJobs(): CronJobInfo[] {
+    return this.#cronDisposed ? [] : (this.#cronManager?.list() ?? []);
+  }
+
+  /** Cancel a cron job (a run in progress finishes). Unknown ids are ignored. */
+  cancelCronJob(id: string): void {
+    this.#cronManager?.cancel(id);
+  }
+
+  /** Receive `cron:fire`, `cron:complete` and `cron:error` events of every job of this VM. */
+  onCronEvent(handler: CronEventHandler): void {
+    this.#cron().onEvent(handler);
   }
 }

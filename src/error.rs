@@ -27,6 +27,10 @@ pub enum ApiCode {
     SessionClosed,
     /// `respondPermission` named a permission request that is not pending.
     UnknownPermission,
+    /// `scheduleCron` was given a schedule that is neither a cron expression nor a date.
+    InvalidCron,
+    /// A cron job's `exec` action ran but its command exited with a non-zero code.
+    CronActionFailed,
 }
 
 impl ApiCode {
@@ -41,6 +45,8 @@ impl ApiCode {
             ApiCode::UnknownSession => "ERR_AGENT_OS_UNKNOWN_SESSION",
             ApiCode::SessionClosed => "ERR_AGENT_OS_SESSION_CLOSED",
             ApiCode::UnknownPermission => "ERR_AGENT_OS_UNKNOWN_PERMISSION",
+            ApiCode::InvalidCron => "ERR_AGENT_OS_INVALID_CRON",
+            ApiCode::CronActionFailed => "ERR_AGENT_OS_CRON_ACTION_FAILED",
         }
     }
 }

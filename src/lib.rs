@@ -8,11 +8,14 @@
 
 pub mod api;
 pub mod commands;
+pub mod cron;
 pub mod error;
 #[cfg(feature = "js")]
 pub mod js;
 pub mod kernel;
+pub mod mounts;
 pub mod net;
+pub mod permissions;
 pub mod sessions;
 pub mod shell;
 pub mod sidecar;

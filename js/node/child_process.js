@@ -141,7 +141,10 @@ function envObject(env) {
 }
 
 function spawnError(e, syscall, file, spawnargs) {
-  const err = new Error(`${syscall} ${file} ${e.code}`);
+  // A permission refusal carries its reason after Node's own wording (`spawn rm EACCES: why`).
+  const prefix = `spawn ${file} ${e.code}`;
+  const reason = typeof e.message === "string" && e.message.startsWith(`${prefix}: `) ? e.message.slice(prefix.length) : "";
+  const err = new Error(`${syscall} ${file} ${e.code}${reason}`);
   err.errno = e.errno;
   err.code = e.code;
   err.syscall = `${syscall} ${file}`;

@@ -189,6 +189,14 @@ impl JsFs {
         }
     }
 
+    /// A handle over a standalone filesystem.
+    pub(crate) fn standalone(target: Target) -> JsFs {
+        JsFs {
+            target,
+            cred: Cred::USER,
+        }
+    }
+
     /// The backend to mount, when this handle is a standalone filesystem, and whether it is
     /// read-only whatever the mount says.
     pub(crate) fn mountable(&self) -> crate::Result<(Arc<dyn FileSystem>, bool)> {
@@ -644,6 +652,63 @@ pub fn create_native_host_dir(env: Env, host_path: String, read_only: bool) -> R
         .map_err(|e| CoreError::errno(e, "open", host_path.clone()));
     let dir = super::error::sync(&env, dir)?;
     let fs: Arc<dyn FileSystem> = Arc::new(dir);
+    Ok(JsFs {
+        target: Target::Standalone {
+            vfs: Arc::new(Vfs::over(fs.clone(), read_only)),
+            fs,
+            read_only,
+        },
+        cred: Cred::USER,
+    })
+}
+
+/// `{ plugin: { id: "s3", config } }` of a mount.
+#[napi(object)]
+pub struct S3MountConfig {
+    /// Bucket name.
+    pub bucket: String,
+    /// Key prefix shown as the mount's root.
+    pub prefix: Option<String>,
+    /// Region (default `us-east-1`).
+    pub region: Option<String>,
+    /// Endpoint of an S3-compatible server (path-style requests).
+    pub endpoint: Option<String>,
+    /// Access key id (with `secretAccessKey`); none: unsigned requests.
+    pub access_key_id: Option<String>,
+    /// Secret access key.
+    pub secret_access_key: Option<String>,
+    /// Largest file buffered for writing, in bytes (default 1 GiB).
+    pub max_file_bytes: Option<f64>,
+}
+
+/// An S3 bucket (or a prefix of one) as a filesystem (see `src/mounts/s3.rs`): mount it with
+/// `mountFs` or a `{ path, driver }` mount. Nothing is requested until the first operation: a
+/// wrong bucket is `ENOENT` there, wrong credentials `EACCES`.
+#[napi]
+pub fn create_native_s3(env: Env, config: S3MountConfig, read_only: bool) -> Result<JsFs> {
+    let credentials = match (config.access_key_id, config.secret_access_key) {
+        (Some(id), Some(secret)) => Some((id, secret)),
+        (None, None) => None,
+        _ => {
+            let e = CoreError::api(
+                ApiCode::InvalidOptions,
+                "s3 credentials need both accessKeyId and secretAccessKey",
+            );
+            return super::error::sync(&env, Err(e));
+        }
+    };
+    let cfg = crate::mounts::s3::S3Config {
+        bucket: config.bucket,
+        prefix: config.prefix,
+        region: config.region,
+        endpoint: config.endpoint,
+        credentials,
+        max_file_bytes: config.max_file_bytes.map(|b| b.max(0.0) as u64),
+    };
+    let s3 = crate::mounts::s3::S3Fs::new(cfg)
+        .map_err(|m| CoreError::api(ApiCode::InvalidOptions, format!("s3 mount: {m}")));
+    let s3 = super::error::sync(&env, s3)?;
+    let fs: Arc<dyn FileSystem> = Arc::new(s3);
     Ok(JsFs {
         target: Target::Standalone {
             vfs: Arc::new(Vfs::over(fs.clone(), read_only)),

@@ -5,11 +5,14 @@
 // napi registers exports only outside `cfg(test)`, so unit-test builds see them as unused.
 #![cfg_attr(test, allow(dead_code))]
 
+mod cron;
 mod error;
 mod fs;
+mod jsfs;
 mod net;
 mod vm;
 // After `vm`: its `#[napi] impl JsVm` needs `JsVm`'s JS name registered first.
+mod permissions;
 mod session;
 
 use std::future::Future;

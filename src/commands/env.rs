@@ -282,11 +282,12 @@ fn env_main(ctx: Ctx) -> ProgramFuture {
             Err(e) => {
                 let (msg, code) = match e {
                     ExecError::NotFound | ExecError::NoSuchFile => {
-                        ("No such file or directory", 127)
+                        ("No such file or directory".to_owned(), 127)
                     }
-                    ExecError::Denied(errno) => (errno.strerror(), 126),
-                    ExecError::NoExec => ("Exec format error", 126),
-                    ExecError::Limit(errno) => (errno.strerror(), 125),
+                    ExecError::Denied(errno) => (errno.strerror().to_owned(), 126),
+                    ExecError::NoExec => ("Exec format error".to_owned(), 126),
+                    ExecError::Limit(errno) => (errno.strerror().to_owned(), 125),
+                    refused @ ExecError::Refused(_) => (refused.describe(), 126),
                 };
                 ctx.complain(format!("{}: {msg}", textio::quote_always(&name)))
                     .await;

@@ -80,7 +80,7 @@ pub enum OpenMode {
 impl Ctx {
     /// Who the process acts as.
     pub fn cred(&self) -> Cred {
-        Cred::USER
+        Cred::GUEST
     }
 
     /// The command's name for messages: `argv[0]` without its directory.
@@ -270,14 +270,28 @@ pub enum ExecError {
     NoExec,
     /// The process table is full (`EAGAIN`).
     Limit(Errno),
+    /// The VM's `childProcess` permission refused it (exit 126); the check's reason.
+    Refused(String),
 }
 
 impl ExecError {
+    /// What a shell says after the command's name (`ls: <this>`).
+    pub fn describe(&self) -> String {
+        match self {
+            ExecError::NotFound => "command not found".to_owned(),
+            ExecError::NoSuchFile => "No such file or directory".to_owned(),
+            ExecError::Denied(errno) | ExecError::Limit(errno) => errno.strerror().to_owned(),
+            ExecError::NoExec => "cannot execute binary file: Exec format error".to_owned(),
+            ExecError::Refused(reason) if reason.is_empty() => "Permission denied".to_owned(),
+            ExecError::Refused(reason) => format!("Permission denied: {reason}"),
+        }
+    }
+
     /// The shell's exit status for it.
     pub fn status(&self) -> i32 {
         match self {
             ExecError::NotFound | ExecError::NoSuchFile => 127,
-            ExecError::Denied(_) | ExecError::NoExec => 126,
+            ExecError::Denied(_) | ExecError::NoExec | ExecError::Refused(_) => 126,
             ExecError::Limit(_) => 1,
         }
     }
@@ -385,6 +399,17 @@ pub struct SpawnSpec {
 /// Find `spec.argv[0]` and start it as a new process.
 pub async fn spawn(kernel: &Arc<Kernel>, mut spec: SpawnSpec) -> Result<Arc<Process>, ExecError> {
     let name = spec.argv.first().cloned().unwrap_or_default();
+    if let Some(policy) = kernel.policy() {
+        // Boxed, so the shell's (deeply nested) command futures do not carry it inline.
+        let env = std::mem::take(&mut spec.env);
+        let checked = Box::pin(async {
+            match policy.check_spawn(&spec.argv, &spec.cwd, &env).await {
+                Some(reason) => Err(ExecError::Refused(reason)),
+                None => Ok(policy.filter_env(env).await),
+            }
+        });
+        spec.env = checked.await?;
+    }
     let file = find_in_path(kernel, &spec.env, &spec.cwd, &name).await?;
     let mut target = load(kernel, &file).await?;
     // One level of `#!` interpreter (an interpreter that is itself a script is not run).

@@ -111,9 +111,8 @@ async fn start(ctx: &Ctx, argv: Vec<String>, trace: bool) -> Result<(Arc<Process
                 ExecError::NotFound | ExecError::NoSuchFile => {
                     ("No such file or directory".to_owned(), 127)
                 }
-                ExecError::Denied(errno) => (errno.strerror().to_owned(), 126),
                 ExecError::NoExec => ("Exec format error".to_owned(), 126),
-                ExecError::Limit(errno) => (errno.strerror().to_owned(), 1),
+                other => (other.describe(), other.status()),
             };
             ctx.complain(format!("{name}: {msg}")).await;
             Err(code)

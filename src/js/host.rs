@@ -243,7 +243,7 @@ impl KernelHost {
     }
 
     fn cred(&self) -> Cred {
-        Cred::USER
+        Cred::GUEST
     }
 
     fn abs(&self, p: &str) -> SysResult<String> {
@@ -593,19 +593,23 @@ impl KernelHost {
                 for fd in mine.iter().chain(ipc_fds.iter()).filter_map(Value::as_i64) {
                     let _ = self.fds.borrow_mut().close(fd as i32);
                 }
+                let refused = match &e {
+                    commands::ExecError::Refused(r) if !r.is_empty() => format!(": {r}"),
+                    _ => String::new(),
+                };
                 let errno = match e {
                     commands::ExecError::NotFound | commands::ExecError::NoSuchFile => {
                         Errno::ENOENT
                     }
                     commands::ExecError::Denied(e) | commands::ExecError::Limit(e) => e,
-                    commands::ExecError::NoExec => Errno::EACCES,
+                    commands::ExecError::NoExec | commands::ExecError::Refused(_) => Errno::EACCES,
                 };
                 let file = &argv[0];
                 let mut err = sys_err(Error::errno_msg(
                     errno,
                     format!("spawn {file} {}", errno.name()),
                 ));
-                err.message = format!("spawn {file} {}", errno.name());
+                err.message = format!("spawn {file} {}{refused}", errno.name());
                 err.syscall = Some(format!("spawn {file}"));
                 err.path = Some(file.clone());
                 Ok(json!({ "error": {

@@ -79,7 +79,7 @@ impl KernelHost {
     /// The content of module file `p` (for the ES module loader).
     pub(super) fn read_module(&self, p: &str) -> SysResult<Vec<u8>> {
         let vfs = self.kernel.vfs().clone();
-        match self.vfs_wait(vfs.read_file(crate::kernel::vfs::Cred::USER, p)) {
+        match self.vfs_wait(vfs.read_file(crate::kernel::vfs::Cred::GUEST, p)) {
             Some(Ok(b)) => Ok(b.to_vec()),
             Some(Err(e)) => Err(super::host::sys_err(e)),
             None => Err(SysError::new(
@@ -91,7 +91,7 @@ impl KernelHost {
 
     fn kind(&self, p: &str) -> Option<FileType> {
         let vfs = self.kernel.vfs().clone();
-        self.vfs_wait(vfs.stat(crate::kernel::vfs::Cred::USER, p, true))?
+        self.vfs_wait(vfs.stat(crate::kernel::vfs::Cred::GUEST, p, true))?
             .ok()
             .map(|s| s.file_type)
     }
@@ -102,7 +102,7 @@ impl KernelHost {
 
     fn real(&self, p: &str) -> String {
         let vfs = self.kernel.vfs().clone();
-        self.vfs_wait(vfs.realpath(crate::kernel::vfs::Cred::USER, p))
+        self.vfs_wait(vfs.realpath(crate::kernel::vfs::Cred::GUEST, p))
             .and_then(Result::ok)
             .unwrap_or_else(|| p.to_owned())
     }
@@ -115,7 +115,7 @@ impl KernelHost {
         let p = path::join(dir, "package.json");
         let vfs = self.kernel.vfs().clone();
         let v = self
-            .vfs_wait(vfs.read_file(crate::kernel::vfs::Cred::USER, &p))
+            .vfs_wait(vfs.read_file(crate::kernel::vfs::Cred::GUEST, &p))
             .and_then(Result::ok)
             .and_then(|b| serde_json::from_slice::<Value>(&b).ok());
         self.pkg_cache

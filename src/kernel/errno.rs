@@ -20,6 +20,11 @@ macro_rules! errnos {
                 match self { $(Errno::$name => stringify!($name),)* }
             }
 
+            /// The error named `name` (`"ENOENT"`), if the kernel knows it.
+            pub fn from_name(name: &str) -> Option<Errno> {
+                match name { $(stringify!($name) => Some(Errno::$name),)* _ => None }
+            }
+
             /// The Linux error number (positive).
             pub fn number(self) -> i32 {
                 match self { $(Errno::$name => $num,)* }

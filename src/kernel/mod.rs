@@ -22,6 +22,7 @@ pub struct Kernel {
     net: Net,
     limits: Limits,
     events: RwLock<Option<Arc<dyn EventSink>>>,
+    policy: RwLock<Option<Arc<crate::permissions::Policy>>>,
 }
 
 impl std::fmt::Debug for Kernel {
@@ -43,7 +44,19 @@ impl Kernel {
             net: Net::new(limits.max_pipe_bytes as usize),
             limits,
             events: RwLock::new(None),
+            policy: RwLock::new(None),
         }
+    }
+
+    /// Set the VM's permission policy (filesystem, processes, environment).
+    pub fn set_policy(&self, policy: Option<Arc<crate::permissions::Policy>>) {
+        self.vfs.set_policy(policy.clone());
+        *self.policy.write() = policy;
+    }
+
+    /// The VM's permission policy, if one was set.
+    pub fn policy(&self) -> Option<Arc<crate::permissions::Policy>> {
+        self.policy.read().clone()
     }
 
     /// The filesystem namespace.

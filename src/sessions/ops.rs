@@ -101,7 +101,7 @@ pub async fn serve(client: &Arc<Client>, vm: &Arc<Vm>, method: &str, params: Val
     match method {
         "fs/read_text_file" => {
             let path = abs_path(&params, method)?;
-            let data = vm.kernel()?.vfs().read_file(Cred::USER, path).await?;
+            let data = vm.kernel()?.vfs().read_file(Cred::GUEST, path).await?;
             let text = String::from_utf8_lossy(&data);
             let line = params["line"].as_u64().unwrap_or(1).max(1) as usize;
             let limit = params["limit"].as_u64().map(|l| l as usize);
@@ -121,7 +121,7 @@ pub async fn serve(client: &Arc<Client>, vm: &Arc<Vm>, method: &str, params: Val
             let content = str_param(&params, "content", method)?;
             vm.kernel()?
                 .vfs()
-                .write_file(Cred::USER, path, Bytes::from(content.to_owned()))
+                .write_file(Cred::GUEST, path, Bytes::from(content.to_owned()))
                 .await?;
             Ok(Value::Null)
         }

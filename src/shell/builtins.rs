@@ -497,7 +497,7 @@ impl Shell {
         ));
         for (cand, via_cdpath) in candidates {
             let logical = normalize(&cand);
-            match self.kernel.vfs().stat(Cred::USER, &logical, true).await {
+            match self.kernel.vfs().stat(Cred::GUEST, &logical, true).await {
                 Ok(st) if st.file_type == FileType::Dir => {
                     self.set_pwd(&cwd, &logical);
                     if print || via_cdpath {
@@ -1009,7 +1009,7 @@ impl Shell {
                     if self
                         .kernel
                         .vfs()
-                        .stat(Cred::USER, &cand, true)
+                        .stat(Cred::GUEST, &cand, true)
                         .await
                         .is_ok_and(|s| s.file_type == FileType::File)
                     {
@@ -1020,7 +1020,7 @@ impl Shell {
                 found.or_else(|| Some(path::join(&self.proc.cwd(), file)))
             };
             let p = p.unwrap_or_default();
-            let src = match self.kernel.vfs().read_file(Cred::USER, &p).await {
+            let src = match self.kernel.vfs().read_file(Cred::GUEST, &p).await {
                 Ok(b) => String::from_utf8_lossy(&b).into_owned(),
                 Err(e) => {
                     let errno = e

@@ -92,7 +92,7 @@ impl Shell {
         if let Ok(devnull) = commands::open_path(
             &self.kernel,
             &fds,
-            crate::kernel::vfs::Cred::USER,
+            crate::kernel::vfs::Cred::GUEST,
             "/dev/null",
             OpenMode::Read,
         )
@@ -722,15 +722,7 @@ impl Shell {
             }
             Err(ExecError::Limit(e)) => self.fork_failed(e).await,
             Err(e) => {
-                let msg = match &e {
-                    ExecError::NotFound => format!("{name}: command not found"),
-                    ExecError::NoSuchFile => format!("{name}: No such file or directory"),
-                    ExecError::Denied(errno) => format!("{name}: {}", errno.strerror()),
-                    ExecError::NoExec => {
-                        format!("{name}: cannot execute binary file: Exec format error")
-                    }
-                    ExecError::Limit(_) => String::new(),
-                };
+                let msg = format!("{name}: {}", e.describe());
                 self.error(msg).await;
                 self.status = e.status();
             }
@@ -945,7 +937,7 @@ impl Shell {
         } else {
             crate::kernel::vfs::path::join(&self.proc.cwd(), name)
         };
-        commands::open_path(&self.kernel, fds, crate::kernel::vfs::Cred::USER, &p, mode)
+        commands::open_path(&self.kernel, fds, crate::kernel::vfs::Cred::GUEST, &p, mode)
             .await
             .map_err(|e| {
                 let errno = e.errno_value().unwrap_or(Errno::EIO);
@@ -989,7 +981,7 @@ impl Shell {
                 return match self
                     .kernel
                     .vfs()
-                    .read_file(crate::kernel::vfs::Cred::USER, &p)
+                    .read_file(crate::kernel::vfs::Cred::GUEST, &p)
                     .await
                 {
                     Ok(b) => {

@@ -357,7 +357,7 @@ impl Shell {
                 let p = Pattern::new(comp);
                 let dotglob = self.shopt("dotglob");
                 for (shown, abs) in &cands {
-                    let Ok(entries) = self.kernel.vfs().read_dir(Cred::USER, abs).await else {
+                    let Ok(entries) = self.kernel.vfs().read_dir(Cred::GUEST, abs).await else {
                         continue;
                     };
                     for e in entries {
@@ -376,7 +376,7 @@ impl Shell {
                                     && self
                                         .kernel
                                         .vfs()
-                                        .stat(Cred::USER, &child_abs, true)
+                                        .stat(Cred::GUEST, &child_abs, true)
                                         .await
                                         .is_ok_and(|s| s.file_type == FileType::Dir));
                             if !is_dir {
@@ -393,7 +393,7 @@ impl Shell {
                     if self
                         .kernel
                         .vfs()
-                        .stat(Cred::USER, &child_abs, false)
+                        .stat(Cred::GUEST, &child_abs, false)
                         .await
                         .is_ok()
                     {
@@ -413,7 +413,7 @@ impl Shell {
                 if self
                     .kernel
                     .vfs()
-                    .stat(Cred::USER, &abs, true)
+                    .stat(Cred::GUEST, &abs, true)
                     .await
                     .is_ok_and(|s| s.file_type == FileType::Dir)
                 {

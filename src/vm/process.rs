@@ -202,6 +202,10 @@ impl ApiProcesses {
         let me = api.clone();
         commands::run_as(ctx, move |ctx| {
             Box::pin(async move {
+                let mut ctx = ctx;
+                if let Some(policy) = ctx.kernel.policy() {
+                    ctx.env = policy.filter_env(std::mem::take(&mut ctx.env)).await;
+                }
                 let name = ctx.argv[0].clone();
                 let cwd = ctx.cwd();
                 let cwd_ok = match ctx.kernel.vfs().stat(ctx.cred(), &cwd, true).await {
@@ -242,18 +246,7 @@ impl ApiProcesses {
                         program(Ctx { argv, ..ctx }).await
                     }
                     Err(e) => {
-                        let msg = match e {
-                            commands::ExecError::NotFound => "command not found".to_owned(),
-                            commands::ExecError::NoSuchFile => {
-                                "No such file or directory".to_owned()
-                            }
-                            commands::ExecError::Denied(errno) => errno.strerror().to_owned(),
-                            commands::ExecError::NoExec => {
-                                "cannot execute binary file: Exec format error".to_owned()
-                            }
-                            commands::ExecError::Limit(errno) => errno.strerror().to_owned(),
-                        };
-                        ctx.err(format!("{name}: {msg}\n")).await;
+                        ctx.err(format!("{name}: {}\n", e.describe())).await;
                         e.status()
                     }
                 }

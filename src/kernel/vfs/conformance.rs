@@ -474,12 +474,104 @@ pub async fn bad_paths(vfs: &Vfs, base: &str) {
     assert_eq!(e.errno_value(), Some(Errno::EINVAL));
 }
 
+/// Lay out what [`read_only`] reads: `f` ("data"), `d/g` ("more"), and `ln` -> `f`. Run it
+/// through a writable view of the backend before mounting it read-only.
+pub async fn prepare_read_only(vfs: &Vfs, base: &str) {
+    vfs.write_file(C, &p(base, "f"), Bytes::from_static(b"data"))
+        .await
+        .unwrap();
+    vfs.mkdir(C, &p(base, "d"), 0o755).await.unwrap();
+    vfs.write_file(C, &p(base, "d/g"), Bytes::from_static(b"more"))
+        .await
+        .unwrap();
+    vfs.symlink(C, "f", &p(base, "ln")).await.unwrap();
+}
+
+/// The read half on a read-only mount: reads, listings, stats and links work; every change is
+/// `EROFS` and changes nothing.
+pub async fn read_only(vfs: &Vfs, base: &str) {
+    assert_eq!(&vfs.read_file(C, &p(base, "f")).await.unwrap()[..], b"data");
+    assert_eq!(
+        &vfs.read_file(C, &p(base, "ln")).await.unwrap()[..],
+        b"data"
+    );
+    assert_eq!(
+        &vfs.pread(C, &p(base, "d/g"), 1, Some(2)).await.unwrap()[..],
+        b"or"
+    );
+    let names: Vec<String> = vfs
+        .read_dir(C, base)
+        .await
+        .unwrap()
+        .into_iter()
+        .map(|e| e.name)
+        .collect();
+    assert!(names.contains(&"f".to_owned()) && names.contains(&"d".to_owned()));
+    assert_eq!(
+        vfs.stat(C, &p(base, "d"), true).await.unwrap().file_type,
+        FileType::Dir
+    );
+    assert_eq!(vfs.readlink(C, &p(base, "ln")).await.unwrap(), "f");
+    assert_eq!(
+        code(vfs.read_file(C, &p(base, "nope")).await).await,
+        "ENOENT"
+    );
+    let data = Bytes::from_static(b"x");
+    let create = WriteOpts {
+        pos: WritePos::Truncate,
+        create: Some(0o644),
+        exclusive: false,
+    };
+    let rofs = [
+        code(vfs.write(C, &p(base, "f"), data.clone(), create).await).await,
+        code(vfs.write(C, &p(base, "new"), data.clone(), create).await).await,
+        code(vfs.truncate(C, &p(base, "f"), 0).await).await,
+        code(vfs.mkdir(C, &p(base, "d2"), 0o755).await).await,
+        code(vfs.unlink(C, &p(base, "f")).await).await,
+        code(vfs.unlink(C, &p(base, "d/g")).await).await,
+        code(vfs.rename(C, &p(base, "f"), &p(base, "f2")).await).await,
+        code(vfs.symlink(C, "f", &p(base, "ln2")).await).await,
+        code(vfs.link(C, &p(base, "f"), &p(base, "f3")).await).await,
+        code(
+            vfs.set_attr(
+                C,
+                &p(base, "f"),
+                true,
+                SetAttr {
+                    perm: Some(0o600),
+                    ..SetAttr::default()
+                },
+                "chmod",
+            )
+            .await,
+        )
+        .await,
+    ];
+    assert!(rofs.iter().all(|c| c == "EROFS"), "{rofs:?}");
+    assert_eq!(&vfs.read_file(C, &p(base, "f")).await.unwrap()[..], b"data");
+    assert_eq!(
+        code(vfs.stat(C, &p(base, "new"), true).await).await,
+        "ENOENT"
+    );
+}
+
 #[cfg(test)]
 mod tests {
     use std::sync::Arc;
 
     use super::*;
     use crate::kernel::vfs::{FsLimits, MemFs};
+
+    #[tokio::test]
+    async fn memfs_read_only() {
+        let fs = Arc::new(MemFs::new());
+        let writable = Vfs::new(Arc::new(MemFs::new()));
+        writable.mount("/w", fs.clone(), false).unwrap();
+        prepare_read_only(&writable, "/w").await;
+        let vfs = Vfs::new(Arc::new(MemFs::new()));
+        vfs.mount("/ro", fs, true).unwrap();
+        read_only(&vfs, "/ro").await;
+    }
 
     #[tokio::test]
     async fn memfs_as_root() {

@@ -82,22 +82,36 @@ pub struct DirEntry {
     pub stat: Stat,
 }
 
-/// Who is acting: the owner of anything created.
+/// Who is acting: the owner of anything created, and whether the VM's `fs` permission policy
+/// applies (it does to guest processes, not to the host's own API calls).
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
 pub struct Cred {
     /// Effective user id.
     pub uid: u32,
     /// Effective group id.
     pub gid: u32,
+    /// A guest process acts: the VM's `permissions.fs` is asked.
+    pub guest: bool,
 }
 
 impl Cred {
     /// uid 0.
-    pub const ROOT: Cred = Cred { uid: 0, gid: 0 };
-    /// The VM's default account, `user` (1000:1000).
+    pub const ROOT: Cred = Cred {
+        uid: 0,
+        gid: 0,
+        guest: false,
+    };
+    /// The VM's default account, `user` (1000:1000), as the host API uses it.
     pub const USER: Cred = Cred {
         uid: 1000,
         gid: 1000,
+        guest: false,
+    };
+    /// A guest process running as `user`: subject to the VM's `fs` permission policy.
+    pub const GUEST: Cred = Cred {
+        uid: 1000,
+        gid: 1000,
+        guest: true,
     };
 }
 

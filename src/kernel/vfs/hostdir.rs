@@ -950,6 +950,19 @@ mod tests {
             .is_symlink());
     }
 
+    #[tokio::test]
+    async fn conformance_read_only() {
+        let tmp = TempDir::new("ro");
+        prepare_read_only_at(&tmp).await;
+        let vfs = vm_with(&tmp.0, true).await;
+        conformance::read_only(&vfs, "/mnt/host").await;
+    }
+
+    async fn prepare_read_only_at(tmp: &TempDir) {
+        let vfs = vm_with(&tmp.0, false).await;
+        conformance::prepare_read_only(&vfs, "/mnt/host").await;
+    }
+
     /// The suite in a subdirectory of the mount, on a multi-threaded runtime (the sidecar's).
     #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
     async fn conformance_below_the_mount_point() {
@@ -1297,7 +1310,17 @@ mod tests {
     async fn owners_modes_and_errors() {
         let tmp = TempDir::new("meta");
         std::fs::write(tmp.0.join("pre"), b"x").unwrap();
-        let fs = Arc::new(HostDir::open_as(&tmp.0, Cred { uid: 5, gid: 6 }).unwrap());
+        let fs = Arc::new(
+            HostDir::open_as(
+                &tmp.0,
+                Cred {
+                    uid: 5,
+                    gid: 6,
+                    guest: false,
+                },
+            )
+            .unwrap(),
+        );
         let vfs = Vfs::new(Arc::new(MemFs::new()));
         vfs.mkdir_all(U, "/m", 0o755).await.unwrap();
         vfs.mount("/m", fs, false).unwrap();

@@ -166,6 +166,8 @@ pub struct TreeEntry {
 /// A VM's filesystem namespace.
 pub struct Vfs {
     table: RwLock<Arc<MountTable>>,
+    /// The VM's permission policy; its `fs` check is asked for guests' operations.
+    policy: RwLock<Option<Arc<crate::permissions::Policy>>>,
     /// The root filesystem, kept typed so mount points can be created synchronously.
     root: Arc<MemFs>,
 }
@@ -188,6 +190,7 @@ impl Vfs {
         let table = MountTable::build(vec![("/".to_owned(), root.clone(), false)]);
         Vfs {
             table: RwLock::new(Arc::new(table)),
+            policy: RwLock::new(None),
             root,
         }
     }
@@ -198,7 +201,33 @@ impl Vfs {
         let table = MountTable::build(vec![("/".to_owned(), fs, read_only)]);
         Vfs {
             table: RwLock::new(Arc::new(table)),
+            policy: RwLock::new(None),
             root: Arc::new(MemFs::new()),
+        }
+    }
+
+    /// Set the VM's permission policy (its `fs` check applies to guest credentials).
+    pub fn set_policy(&self, policy: Option<Arc<crate::permissions::Policy>>) {
+        *self.policy.write() = policy;
+    }
+
+    /// `EACCES` unless the policy lets a guest do `op` on `path` (no check for the host).
+    async fn allowed(
+        &self,
+        cred: Cred,
+        op: &'static str,
+        syscall: &'static str,
+        path: &str,
+    ) -> Result<()> {
+        if !cred.guest {
+            return Ok(());
+        }
+        let policy = self.policy.read().clone();
+        match policy {
+            // Boxed: every filesystem future would otherwise carry the check's state inline,
+            // and the shell nests those futures deeply.
+            Some(p) if p.checks_fs() => Box::pin(p.check_fs(op, syscall, path)).await,
+            _ => Ok(()),
         }
     }
 
@@ -296,6 +325,8 @@ impl Vfs {
 
     /// `stat` (`follow`) or `lstat`.
     pub async fn stat(&self, cred: Cred, path: &str, follow: bool) -> Result<Stat> {
+        self.allowed(cred, "stat", if follow { "stat" } else { "lstat" }, path)
+            .await?;
         let syscall = if follow { "stat" } else { "lstat" };
         path::check_absolute(path, syscall)?;
         dispatch!(self, cred, path, syscall, |fs, at| fs.stat(at, follow))
@@ -309,6 +340,7 @@ impl Vfs {
 
     /// The canonical absolute path of `path`.
     pub async fn realpath(&self, cred: Cred, path: &str) -> Result<String> {
+        self.allowed(cred, "stat", "realpath", path).await?;
         path::check_absolute(path, "realpath")?;
         let mut cur: Cow<'_, str> = Cow::Borrowed(path);
         let (mut symlinks, mut steps) = (0u32, 0u32);
@@ -345,12 +377,14 @@ impl Vfs {
         offset: u64,
         len: Option<u64>,
     ) -> Result<Bytes> {
+        self.allowed(cred, "read", "open", path).await?;
         path::check_absolute(path, "open")?;
         dispatch!(self, cred, path, "open", |fs, at| fs.read(at, offset, len))
     }
 
     /// Write `data` as `opts` says; returns the new size.
     pub async fn write(&self, cred: Cred, path: &str, data: Bytes, opts: WriteOpts) -> Result<u64> {
+        self.allowed(cred, "write", "open", path).await?;
         path::check_absolute(path, "open")?;
         dispatch!(self, cred, path, "open", |fs, at| fs.write(
             at,
@@ -379,6 +413,7 @@ impl Vfs {
 
     /// Set a file's length.
     pub async fn truncate(&self, cred: Cred, path: &str, len: u64) -> Result<()> {
+        self.allowed(cred, "truncate", "open", path).await?;
         path::check_absolute(path, "truncate")?;
         dispatch!(self, cred, path, "truncate", |fs, at| fs.truncate(at, len))
     }
@@ -386,12 +421,14 @@ impl Vfs {
     /// List a directory in name order (mount points below it appear as the directories they
     /// sit on).
     pub async fn read_dir(&self, cred: Cred, path: &str) -> Result<Vec<DirEntry>> {
+        self.allowed(cred, "readdir", "scandir", path).await?;
         path::check_absolute(path, "scandir")?;
         dispatch!(self, cred, path, "scandir", |fs, at| fs.read_dir(at))
     }
 
     /// Create one directory.
     pub async fn mkdir(&self, cred: Cred, path: &str, perm: u32) -> Result<()> {
+        self.allowed(cred, "mkdir", "mkdir", path).await?;
         path::check_absolute(path, "mkdir")?;
         dispatch!(self, cred, path, "mkdir", |fs, at| fs.mkdir(at, perm))
     }
@@ -438,12 +475,14 @@ impl Vfs {
 
     /// Remove an empty directory.
     pub async fn rmdir(&self, cred: Cred, path: &str) -> Result<()> {
+        self.allowed(cred, "rm", "rmdir", path).await?;
         path::check_absolute(path, "rmdir")?;
         dispatch!(self, cred, path, "rmdir", |fs, at| fs.rmdir(at))
     }
 
     /// Remove a non-directory.
     pub async fn unlink(&self, cred: Cred, path: &str) -> Result<()> {
+        self.allowed(cred, "rm", "unlink", path).await?;
         path::check_absolute(path, "unlink")?;
         dispatch!(self, cred, path, "unlink", |fs, at| fs.unlink(at))
     }
@@ -510,12 +549,16 @@ impl Vfs {
 
     /// `rename(2)`. Across mounts: `EXDEV`.
     pub async fn rename(&self, cred: Cred, from: &str, to: &str) -> Result<()> {
+        self.allowed(cred, "rename", "rename", from).await?;
+        self.allowed(cred, "rename", "rename", to).await?;
         self.two_path(cred, from, to, "rename", |fs, a, b| fs.rename(a, b))
             .await
     }
 
     /// Create a hard link `to` for `from`. Across mounts: `EXDEV`.
     pub async fn link(&self, cred: Cred, from: &str, to: &str) -> Result<()> {
+        self.allowed(cred, "link", "link", from).await?;
+        self.allowed(cred, "link", "link", to).await?;
         self.two_path(cred, from, to, "link", |fs, a, b| fs.link(a, b))
             .await
     }
@@ -568,6 +611,7 @@ impl Vfs {
 
     /// Create a symbolic link at `path` pointing to `target` (stored as given).
     pub async fn symlink(&self, cred: Cred, target: &str, path: &str) -> Result<()> {
+        self.allowed(cred, "symlink", "symlink", path).await?;
         path::check_absolute(path, "symlink")?;
         if target.contains('\0') {
             return Err(Error::errno2(Errno::EINVAL, "symlink", target, path));
@@ -585,6 +629,7 @@ impl Vfs {
 
     /// The target of a symbolic link.
     pub async fn readlink(&self, cred: Cred, path: &str) -> Result<String> {
+        self.allowed(cred, "readlink", "readlink", path).await?;
         path::check_absolute(path, "readlink")?;
         dispatch!(self, cred, path, "readlink", |fs, at| fs.readlink(at))
     }
@@ -598,6 +643,7 @@ impl Vfs {
         attr: SetAttr,
         syscall: &'static str,
     ) -> Result<()> {
+        self.allowed(cred, syscall, syscall, path).await?;
         path::check_absolute(path, syscall)?;
         dispatch!(self, cred, path, syscall, |fs, at| fs
             .set_attr(at, follow, attr))
