@@ -189,10 +189,14 @@ impl JsFs {
         }
     }
 
-    /// A handle over a standalone filesystem.
-    pub(crate) fn standalone(target: Target) -> JsFs {
+    /// A handle over a standalone backend (operated on by path, mountable into VMs).
+    pub(crate) fn over(fs: Arc<dyn FileSystem>, read_only: bool) -> JsFs {
         JsFs {
-            target,
+            target: Target::Standalone {
+                vfs: Arc::new(Vfs::over(fs.clone(), read_only)),
+                fs,
+                read_only,
+            },
             cred: Cred::USER,
         }
     }
@@ -652,14 +656,7 @@ pub fn create_native_host_dir(env: Env, host_path: String, read_only: bool) -> R
         .map_err(|e| CoreError::errno(e, "open", host_path.clone()));
     let dir = super::error::sync(&env, dir)?;
     let fs: Arc<dyn FileSystem> = Arc::new(dir);
-    Ok(JsFs {
-        target: Target::Standalone {
-            vfs: Arc::new(Vfs::over(fs.clone(), read_only)),
-            fs,
-            read_only,
-        },
-        cred: Cred::USER,
-    })
+    Ok(JsFs::over(fs, read_only))
 }
 
 /// `{ plugin: { id: "s3", config } }` of a mount.
@@ -709,12 +706,5 @@ pub fn create_native_s3(env: Env, config: S3MountConfig, read_only: bool) -> Res
         .map_err(|m| CoreError::api(ApiCode::InvalidOptions, format!("s3 mount: {m}")));
     let s3 = super::error::sync(&env, s3)?;
     let fs: Arc<dyn FileSystem> = Arc::new(s3);
-    Ok(JsFs {
-        target: Target::Standalone {
-            vfs: Arc::new(Vfs::over(fs.clone(), read_only)),
-            fs,
-            read_only,
-        },
-        cred: Cred::USER,
-    })
+    Ok(JsFs::over(fs, read_only))
 }

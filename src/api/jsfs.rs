@@ -19,10 +19,10 @@ use napi_derive::napi;
 use parking_lot::Mutex;
 use tokio::sync::oneshot;
 
-use super::fs::{JsFs, Target};
+use super::fs::JsFs;
 use crate::kernel::errno::Errno;
 use crate::kernel::vfs::{
-    Ctx, DirEntry, FileSystem, FileType, FsResult, SetAttr, Stat, Vfs, WriteOpts, WritePos,
+    Ctx, DirEntry, FileSystem, FileType, FsResult, SetAttr, Stat, WriteOpts, WritePos,
 };
 
 /// One operation for the user's object.
@@ -407,11 +407,7 @@ pub fn create_native_js_driver(dispatch: Function<DriverCall, ()>) -> Result<JsF
     });
     DRIVERS.lock().insert(id, Arc::downgrade(&calls));
     let fs: Arc<dyn FileSystem> = Arc::new(JsDriverFs { calls });
-    Ok(JsFs::standalone(Target::Standalone {
-        vfs: Arc::new(Vfs::over(fs.clone(), false)),
-        fs,
-        read_only: false,
-    }))
+    Ok(JsFs::over(fs, false))
 }
 
 /// The facade's answer to call `id` of driver `driver` (unknown ids are ignored: the kernel

@@ -35,20 +35,7 @@ pub enum Format {
     Addon,
 }
 
-/// `p` (absolute) with `.` and `..` components resolved lexically, as Node's `path.resolve`.
-pub fn normalize(p: &str) -> String {
-    let mut out: Vec<&str> = Vec::new();
-    for part in p.split('/') {
-        match part {
-            "" | "." => {}
-            ".." => {
-                out.pop();
-            }
-            x => out.push(x),
-        }
-    }
-    format!("/{}", out.join("/"))
-}
+pub use crate::kernel::vfs::path::normalize;
 
 /// Whether `name` is a builtin module (with or without `node:`).
 pub fn builtin_name(name: &str) -> Option<String> {

@@ -97,19 +97,7 @@ impl std::fmt::Debug for Policy {
 
 /// A path as the policy sees it: `//` collapsed, `.` and `..` resolved lexically (never above
 /// `/`), no trailing `/`.
-pub fn normalize(path: &str) -> String {
-    let mut parts: Vec<&str> = Vec::new();
-    for c in path.split('/') {
-        match c {
-            "" | "." => {}
-            ".." => {
-                parts.pop();
-            }
-            c => parts.push(c),
-        }
-    }
-    format!("/{}", parts.join("/"))
-}
+pub use crate::kernel::vfs::path::normalize;
 
 impl Policy {
     /// A policy with these checks (`None`: the scope is allowed).

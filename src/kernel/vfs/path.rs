@@ -42,6 +42,22 @@ pub fn mount_point(path: &str) -> Result<String> {
     Ok(out)
 }
 
+/// `p` (absolute) with `//`, `.` and `..` resolved lexically (never above `/`), as Node's
+/// `path.resolve` does, without looking at the filesystem.
+pub fn normalize(p: &str) -> String {
+    let mut out: Vec<&str> = Vec::new();
+    for part in p.split('/') {
+        match part {
+            "" | "." => {}
+            ".." => {
+                out.pop();
+            }
+            x => out.push(x),
+        }
+    }
+    format!("/{}", out.join("/"))
+}
+
 /// Join `rel` (which starts with `/` or is empty) under the absolute `base`.
 pub fn join(base: &str, rel: &str) -> String {
     let rel = rel.trim_start_matches('/');
