@@ -535,7 +535,11 @@ export declare class AgentOs {
         since?: number;
         method?: string;
     }): SequencedEvent[];
-    /** Receive the session's `session/update` notifications (and `_agentos/session_ended`) live. */
+    /**
+     * Receive the session's notifications live: `session/update`, the agent's own extension
+     * notifications and `_agentos/session_ended` (permission requests go to
+     * `onPermissionRequest`; requests the agent makes for files and terminals are only recorded).
+     */
     onSessionEvent(sessionId: string, handler: (event: JsonRpcNotification) => void): () => void;
     /** Receive the agent's permission requests; answer each with `respondPermission`. */
     onPermissionRequest(sessionId: string, handler: (request: PermissionRequest) => void): () => void;

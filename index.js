@@ -1024,7 +1024,11 @@ class AgentOs {
         const s = this.#session(sessionId);
         return JSON.parse(callSync(() => this.#vm.sessionEvents(s.handle, options?.since, options?.method)));
     }
-    /** Receive the session's `session/update` notifications (and `_agentos/session_ended`) live. */
+    /**
+     * Receive the session's notifications live: `session/update`, the agent's own extension
+     * notifications and `_agentos/session_ended` (permission requests go to
+     * `onPermissionRequest`; requests the agent makes for files and terminals are only recorded).
+     */
     onSessionEvent(sessionId, handler) {
         const s = this.#session(sessionId);
         s.events.add(handler);

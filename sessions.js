@@ -6,6 +6,8 @@
  */
 Object.defineProperty(exports, "__esModule", { value: true });
 exports.SessionState = void 0;
+/** Methods of requests an agent makes to its client (served natively, recorded, not delivered). */
+const CLIENT_REQUEST = /^(fs|terminal)\//;
 /** Call each handler; one that throws does not stop the others (its error is rethrown later, as an uncaught exception). */
 function fanOut(handlers, value) {
     for (const h of [...handlers]) {
@@ -81,7 +83,10 @@ class SessionState {
             const description = typeof params.description === "string" ? params.description : typeof toolCall.title === "string" ? toolCall.title : undefined;
             fanOut(this.permissions, { permissionId: String(params.permissionId), description, params });
         }
-        else if (n.method === "_agentos/session_ended") {
+        else if (!CLIENT_REQUEST.test(n.method)) {
+            // Every other notification of the agent (its own extensions, `_agentos/session_ended`)
+            // is delivered too; requests it made to the client (`fs/*`, `terminal/*`) are only
+            // recorded in the history.
             fanOut(this.events, n);
         }
         this.#waiters = this.#waiters.filter((w) => {

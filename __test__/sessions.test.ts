@@ -588,6 +588,20 @@ describe("sessions against misbehaving agents", () => {
     vm.closeSession(sessionId);
   });
 
+  it("the agent's extension notifications are delivered live; its requests for files are only recorded", { timeout: T }, async () => {
+    const { sessionId } = await vm.createSession("test");
+    const seen: string[] = [];
+    vm.onSessionEvent(sessionId, (n) => seen.push(n.method));
+    await vm.writeFile("/tmp/r.txt", "r");
+    await vm.prompt(sessionId, "notify");
+    await vm.prompt(sessionId, "read /tmp/r.txt");
+    expect(seen).toContain("_test/ext");
+    expect(seen).not.toContain("fs/read_text_file");
+    expect(vm.getSessionEvents(sessionId, { method: "fs/read_text_file" })).toHaveLength(1);
+    expect(vm.getSessionEvents(sessionId, { method: "_test/ext" })[0].notification.params).toMatchObject({ n: 1 });
+    vm.closeSession(sessionId);
+  });
+
   it("createSession checks the env it is given", { timeout: T }, async () => {
     await expectCode(() => vm.createSession("test", { env: { PORT: 3000 as never } }), "ERR_AGENT_OS_INVALID_OPTIONS");
     expect(vm.listSessions()).toEqual([]);

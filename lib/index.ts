@@ -1432,7 +1432,11 @@ export class AgentOs {
     return JSON.parse(callSync(() => this.#vm.sessionEvents(s.handle, options?.since, options?.method))) as SequencedEvent[];
   }
 
-  /** Receive the session's `session/update` notifications (and `_agentos/session_ended`) live. */
+  /**
+   * Receive the session's notifications live: `session/update`, the agent's own extension
+   * notifications and `_agentos/session_ended` (permission requests go to
+   * `onPermissionRequest`; requests the agent makes for files and terminals are only recorded).
+   */
   onSessionEvent(sessionId: string, handler: (event: JsonRpcNotification) => void): () => void {
     const s = this.#session(sessionId);
     s.events.add(handler);

@@ -107,6 +107,9 @@ export interface AgentInfo {
 
 type Handler<T> = (value: T) => void;
 
+/** Methods of requests an agent makes to its client (served natively, recorded, not delivered). */
+const CLIENT_REQUEST = /^(fs|terminal)\//;
+
 /** Call each handler; one that throws does not stop the others (its error is rethrown later, as an uncaught exception). */
 function fanOut<T>(handlers: Set<Handler<T>>, value: T): void {
   for (const h of [...handlers]) {
@@ -182,7 +185,10 @@ export class SessionState {
       const description =
         typeof params.description === "string" ? params.description : typeof toolCall.title === "string" ? toolCall.title : undefined;
       fanOut(this.permissions, { permissionId: String(params.permissionId), description, params });
-    } else if (n.method === "_agentos/session_ended") {
+    } else if (!CLIENT_REQUEST.test(n.method)) {
+      // Every other notification of the agent (its own extensions, `_agentos/session_ended`)
+      // is delivered too; requests it made to the client (`fs/*`, `terminal/*`) are only
+      // recorded in the history.
       fanOut(this.events, n);
     }
     this.#waiters = this.#waiters.filter((w) => {
