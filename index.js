@@ -453,6 +453,8 @@ function processInfo(p) {
         exitTime: p.exitTime ?? null,
     };
 }
+/** No software: shared by every VM created without it (never mutated). */
+const NO_SOFTWARE = { roots: [], agents: new Map(), bins: new Map() };
 /**
  * A VM: a Linux-like machine with its own filesystem, living inside this Node.js process as a
  * tenant of the process-global sidecar. It holds no thread and no isolate while idle.
@@ -462,13 +464,9 @@ class AgentOs {
     #fs;
     #procs;
     #running = 0;
-    #software = { roots: [], agents: new Map(), bins: new Map() };
-    #sessions = new Map();
-    #sessionsByHandle = new Map();
-    /** Session events that arrived before `createSession` learned their handle. */
-    #earlyEvents = new Map();
-    /** `createSession` calls in flight (only then are events of unknown handles kept). */
-    #starting = 0;
+    #software = NO_SOFTWARE;
+    /** Session bookkeeping, made on first use: an idle VM object stays small. */
+    #agentState;
     constructor(vm) {
         this.#vm = vm;
         this.#fs = vm.filesystem();
@@ -520,11 +518,9 @@ class AgentOs {
         this.#cronManager?.dispose();
         this.#cronDisposed = true;
         this.#vm.dispose();
-        for (const s of this.#sessions.values())
+        for (const s of this.#agentState?.sessions.values() ?? [])
             s.drop();
-        this.#sessions.clear();
-        this.#sessionsByHandle.clear();
-        this.#earlyEvents.clear();
+        this.#agentState = undefined;
     }
     /** Read a whole file. */
     readFile(path) {
@@ -862,23 +858,26 @@ class AgentOs {
         }));
     }
     // ---- sessions --------------------------------------------------------------------------
+    #st() {
+        return (this.#agentState ??= { sessions: new Map(), byHandle: new Map(), early: new Map(), starting: 0 });
+    }
     #sessionEvent(handle, seq, json) {
-        const s = this.#sessionsByHandle.get(handle);
+        const s = this.#st().byHandle.get(handle);
         if (s) {
             s.deliver(seq, JSON.parse(json));
             return;
         }
         // A session being created may send events before its handle is known; any other unknown
         // handle is a session already closed.
-        if (this.#starting === 0)
+        if (this.#st().starting === 0)
             return;
-        let early = this.#earlyEvents.get(handle);
+        let early = this.#st().early.get(handle);
         if (!early)
-            this.#earlyEvents.set(handle, (early = []));
+            this.#st().early.set(handle, (early = []));
         early.push({ seq, json });
     }
     #session(sessionId) {
-        const s = this.#sessions.get(sessionId);
+        const s = this.#st().sessions.get(sessionId);
         if (!s)
             throw new KernelError("ERR_AGENT_OS_UNKNOWN_SESSION", `no such session: ${sessionId}`);
         return s;
@@ -920,7 +919,7 @@ class AgentOs {
         }
         Object.assign(env, options?.env ?? {});
         this.#tracked();
-        this.#starting++;
+        this.#st().starting++;
         let started;
         try {
             started = await callAsync(() => this.#vm.sessionStart({
@@ -935,26 +934,26 @@ class AgentOs {
             }));
         }
         finally {
-            if (--this.#starting === 0) {
+            if (--this.#st().starting === 0) {
                 // Keep only what a session registered below will replay.
-                for (const h of [...this.#earlyEvents.keys()])
+                for (const h of [...this.#st().early.keys()])
                     if (h !== started?.handle)
-                        this.#earlyEvents.delete(h);
+                        this.#st().early.delete(h);
             }
         }
         if (started === undefined)
             throw new KernelError("ERR_AGENT_OS_INTERNAL", "session start returned nothing");
-        const early = this.#earlyEvents.get(started.handle) ?? [];
-        this.#earlyEvents.delete(started.handle);
+        const early = this.#st().early.get(started.handle) ?? [];
+        this.#st().early.delete(started.handle);
         try {
             if (this.#vm.disposed)
                 throw new KernelError("ERR_AGENT_OS_DISPOSED", "the VM was disposed while the session started");
-            if (this.#sessions.has(started.sessionId)) {
+            if (this.#st().sessions.has(started.sessionId)) {
                 throw new KernelError("ERR_AGENT_OS_SESSION_CLOSED", `agent \`${agentType}\` returned a session id already in use: ${started.sessionId}`);
             }
             const s = new sessions_js_1.SessionState(started.handle, started.sessionId, agentType, started.pid, JSON.parse(started.initJson) ?? {}, JSON.parse(started.sessionJson) ?? {});
-            this.#sessions.set(s.sessionId, s);
-            this.#sessionsByHandle.set(s.handle, s);
+            this.#st().sessions.set(s.sessionId, s);
+            this.#st().byHandle.set(s.handle, s);
             for (const e of early)
                 s.deliver(e.seq, JSON.parse(e.json));
             return { sessionId: s.sessionId };
@@ -991,8 +990,8 @@ class AgentOs {
         const s = this.#session(sessionId);
         this.#vm.sessionClose(s.handle);
         s.drop();
-        this.#sessions.delete(sessionId);
-        this.#sessionsByHandle.delete(s.handle);
+        this.#st().sessions.delete(sessionId);
+        this.#st().byHandle.delete(s.handle);
     }
     /** Cancel the session's work (errors ignored), then close it. */
     async destroySession(sessionId) {
@@ -1003,7 +1002,7 @@ class AgentOs {
         catch {
             // Nothing to cancel, or the agent is gone.
         }
-        if (this.#sessions.has(sessionId))
+        if (this.#st().sessions.has(sessionId))
             this.closeSession(sessionId);
     }
     /** Check that a session is open; returns its id. */
@@ -1013,7 +1012,7 @@ class AgentOs {
     }
     /** Open sessions. */
     listSessions() {
-        return [...this.#sessions.values()].map((s) => ({ sessionId: s.sessionId, agentType: s.agentType }));
+        return [...this.#st().sessions.values()].map((s) => ({ sessionId: s.sessionId, agentType: s.agentType }));
     }
     /**
      * The session's recorded notifications (each with its sequence number), after `since` and of

@@ -828,6 +828,19 @@ function processInfo(p: KernelProcessInfo): ProcessInfo {
   };
 }
 
+/** No software: shared by every VM created without it (never mutated). */
+const NO_SOFTWARE: ProcessedSoftware = { roots: [], agents: new Map(), bins: new Map() };
+
+/** A VM's agent sessions, as the facade tracks them. */
+interface AgentState {
+  sessions: Map<string, SessionState>;
+  byHandle: Map<number, SessionState>;
+  /** Session events that arrived before `createSession` learned their handle. */
+  early: Map<number, { seq: number; json: string }[]>;
+  /** `createSession` calls in flight (only then are events of unknown handles kept). */
+  starting: number;
+}
+
 /**
  * A VM: a Linux-like machine with its own filesystem, living inside this Node.js process as a
  * tenant of the process-global sidecar. It holds no thread and no isolate while idle.
@@ -837,13 +850,9 @@ export class AgentOs {
   #fs: NativeFs;
   #procs?: Map<number, Tracked>;
   #running = 0;
-  #software: ProcessedSoftware = { roots: [], agents: new Map(), bins: new Map() };
-  #sessions = new Map<string, SessionState>();
-  #sessionsByHandle = new Map<number, SessionState>();
-  /** Session events that arrived before `createSession` learned their handle. */
-  #earlyEvents = new Map<number, { seq: number; json: string }[]>();
-  /** `createSession` calls in flight (only then are events of unknown handles kept). */
-  #starting = 0;
+  #software: ProcessedSoftware = NO_SOFTWARE;
+  /** Session bookkeeping, made on first use: an idle VM object stays small. */
+  #agentState?: AgentState;
 
   private constructor(vm: NativeVm) {
     this.#vm = vm;
@@ -902,10 +911,8 @@ export class AgentOs {
     this.#cronManager?.dispose();
     this.#cronDisposed = true;
     this.#vm.dispose();
-    for (const s of this.#sessions.values()) s.drop();
-    this.#sessions.clear();
-    this.#sessionsByHandle.clear();
-    this.#earlyEvents.clear();
+    for (const s of this.#agentState?.sessions.values() ?? []) s.drop();
+    this.#agentState = undefined;
   }
 
   /** Read a whole file. */
@@ -1260,22 +1267,26 @@ export class AgentOs {
 
   // ---- sessions --------------------------------------------------------------------------
 
+  #st(): AgentState {
+    return (this.#agentState ??= { sessions: new Map(), byHandle: new Map(), early: new Map(), starting: 0 });
+  }
+
   #sessionEvent(handle: number, seq: number, json: string): void {
-    const s = this.#sessionsByHandle.get(handle);
+    const s = this.#st().byHandle.get(handle);
     if (s) {
       s.deliver(seq, JSON.parse(json) as JsonRpcNotification);
       return;
     }
     // A session being created may send events before its handle is known; any other unknown
     // handle is a session already closed.
-    if (this.#starting === 0) return;
-    let early = this.#earlyEvents.get(handle);
-    if (!early) this.#earlyEvents.set(handle, (early = []));
+    if (this.#st().starting === 0) return;
+    let early = this.#st().early.get(handle);
+    if (!early) this.#st().early.set(handle, (early = []));
     early.push({ seq, json });
   }
 
   #session(sessionId: string): SessionState {
-    const s = this.#sessions.get(sessionId);
+    const s = this.#st().sessions.get(sessionId);
     if (!s) throw new KernelError("ERR_AGENT_OS_UNKNOWN_SESSION", `no such session: ${sessionId}`);
     return s;
   }
@@ -1319,7 +1330,7 @@ export class AgentOs {
     }
     Object.assign(env, options?.env ?? {});
     this.#tracked();
-    this.#starting++;
+    this.#st().starting++;
     let started: SessionStarted | undefined;
     try {
       started = await callAsync(() =>
@@ -1335,17 +1346,17 @@ export class AgentOs {
       }),
       );
     } finally {
-      if (--this.#starting === 0) {
+      if (--this.#st().starting === 0) {
         // Keep only what a session registered below will replay.
-        for (const h of [...this.#earlyEvents.keys()]) if (h !== started?.handle) this.#earlyEvents.delete(h);
+        for (const h of [...this.#st().early.keys()]) if (h !== started?.handle) this.#st().early.delete(h);
       }
     }
     if (started === undefined) throw new KernelError("ERR_AGENT_OS_INTERNAL", "session start returned nothing");
-    const early = this.#earlyEvents.get(started.handle) ?? [];
-    this.#earlyEvents.delete(started.handle);
+    const early = this.#st().early.get(started.handle) ?? [];
+    this.#st().early.delete(started.handle);
     try {
       if (this.#vm.disposed) throw new KernelError("ERR_AGENT_OS_DISPOSED", "the VM was disposed while the session started");
-      if (this.#sessions.has(started.sessionId)) {
+      if (this.#st().sessions.has(started.sessionId)) {
         throw new KernelError("ERR_AGENT_OS_SESSION_CLOSED", `agent \`${agentType}\` returned a session id already in use: ${started.sessionId}`);
       }
       const s = new SessionState(
@@ -1356,8 +1367,8 @@ export class AgentOs {
         JSON.parse(started.initJson) ?? {},
         JSON.parse(started.sessionJson) ?? {},
       );
-      this.#sessions.set(s.sessionId, s);
-      this.#sessionsByHandle.set(s.handle, s);
+      this.#st().sessions.set(s.sessionId, s);
+      this.#st().byHandle.set(s.handle, s);
       for (const e of early) s.deliver(e.seq, JSON.parse(e.json) as JsonRpcNotification);
       return { sessionId: s.sessionId };
     } catch (err) {
@@ -1396,8 +1407,8 @@ export class AgentOs {
     const s = this.#session(sessionId);
     this.#vm.sessionClose(s.handle);
     s.drop();
-    this.#sessions.delete(sessionId);
-    this.#sessionsByHandle.delete(s.handle);
+    this.#st().sessions.delete(sessionId);
+    this.#st().byHandle.delete(s.handle);
   }
 
   /** Cancel the session's work (errors ignored), then close it. */
@@ -1408,7 +1419,7 @@ export class AgentOs {
     } catch {
       // Nothing to cancel, or the agent is gone.
     }
-    if (this.#sessions.has(sessionId)) this.closeSession(sessionId);
+    if (this.#st().sessions.has(sessionId)) this.closeSession(sessionId);
   }
 
   /** Check that a session is open; returns its id. */
@@ -1419,7 +1430,7 @@ export class AgentOs {
 
   /** Open sessions. */
   listSessions(): SessionInfo[] {
-    return [...this.#sessions.values()].map((s) => ({ sessionId: s.sessionId, agentType: s.agentType }));
+    return [...this.#st().sessions.values()].map((s) => ({ sessionId: s.sessionId, agentType: s.agentType }));
   }
 
   /**

@@ -267,6 +267,17 @@ impl Vfs {
         for c in point.split('/').filter(|c| !c.is_empty()) {
             prefix.push('/');
             prefix.push_str(c);
+            // Look before creating: a mkdir that finds the directory already there would still
+            // copy the (shared, copy-on-write) path to it, and every VM mounts on template dirs.
+            let at = Ctx {
+                path: &prefix,
+                nested: &[],
+                cred: Cred::ROOT,
+                read_only: false,
+            };
+            if matches!(self.root.stat_now(at), Ok(st) if st.file_type == FileType::Dir) {
+                continue;
+            }
             match self.root.mkdir_now(&prefix, 0o755, Cred::ROOT) {
                 Ok(()) => {}
                 Err(FsErr::Errno(Errno::EEXIST)) => {
