@@ -311,6 +311,14 @@ impl Inner {
         OPath::from_iter(self.base.iter().chain(comps.iter()).map(String::as_str))
     }
 
+    /// One level of the directory `comps`, by delimiter (the bucket's root lists with no
+    /// prefix at all).
+    async fn list_dir(&self, comps: &[String]) -> FsResult<object_store::ListResult> {
+        let path = self.path(comps);
+        let prefix = (!(comps.is_empty() && self.base.is_empty())).then_some(&path);
+        self.store.list_with_delimiter(prefix).await.map_err(os_err)
+    }
+
     fn key(&self, comps: &[String]) -> String {
         self.path(comps).to_string()
     }
@@ -611,16 +619,7 @@ impl S3Fs {
         let (r, k) = me.existing(&at).await?;
         let key = me.key(&r.comps);
         let nlink = match k {
-            Kind::Dir => {
-                let path = me.path(&r.comps);
-                let prefix = if r.comps.is_empty() && me.base.is_empty() {
-                    None
-                } else {
-                    Some(&path)
-                };
-                let l = me.store.list_with_delimiter(prefix).await.map_err(os_err)?;
-                2 + l.common_prefixes.len() as u32
-            }
+            Kind::Dir => 2 + me.list_dir(&r.comps).await?.common_prefixes.len() as u32,
             _ => 1,
         };
         Ok(stat_of(k, &key, nlink))
@@ -785,12 +784,7 @@ impl S3Fs {
             return Err(Errno::ENOTDIR.into());
         }
         let path = me.path(&r.comps);
-        let prefix = if r.comps.is_empty() && me.base.is_empty() {
-            None
-        } else {
-            Some(&path)
-        };
-        let list = me.store.list_with_delimiter(prefix).await.map_err(os_err)?;
+        let list = me.list_dir(&r.comps).await?;
         let mut out: std::collections::BTreeMap<String, Stat> = Default::default();
         for o in list.objects {
             let Some(name) = o.location.filename() else {
