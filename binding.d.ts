@@ -103,7 +103,7 @@ export declare class NativeVm {
    * Set the VM's network policy: `check` is `permissions.network` (without it, egress is
    * denied), `options` the exempt loopback ports and credential-injection rules.
    */
-  configureNetwork(options: NetworkOptions, check?: ((arg: NetworkRequest) => NetworkDecision) | undefined | null): void
+  configureNetwork(options: NetworkOptions, check?: ((arg: NetworkRequest) => CheckAnswer) | undefined | null): void
   /**
    * Send an HTTP request to the server listening on `port` inside the VM (waiting briefly
    * for one that is about to listen). Resolves with the response head; read the body with
@@ -155,7 +155,7 @@ export declare class NativeVm {
    * Set the VM's `fs`, `childProcess` and `env` checks (each optional: an omitted scope is
    * allowed). Decisions of `fs` and `env` are cached per VM.
    */
-  configurePermissions(fs?: ((arg: PermissionRequest) => NetworkDecision) | undefined | null, childProcess?: ((arg: PermissionRequest) => NetworkDecision) | undefined | null, envCheck?: ((arg: PermissionRequest) => NetworkDecision) | undefined | null): void
+  configurePermissions(fs?: ((arg: PermissionRequest) => CheckAnswer) | undefined | null, childProcess?: ((arg: PermissionRequest) => CheckAnswer) | undefined | null, envCheck?: ((arg: PermissionRequest) => CheckAnswer) | undefined | null): void
   /** Start an agent and open its ACP session (`initialize`, then `session/new`). */
   sessionStart(options: SessionStartOptions): Promise<SessionStarted>
   /**
@@ -176,6 +176,21 @@ export declare class NativeVm {
   sessionEnded(handle: number): string | null
   /** Kill a session's agent and forget the session. */
   sessionClose(handle: number): void
+  /**
+   * Start a shell on a new terminal and return its id. Its output is delivered as `shell`
+   * events once `listenShell(id, true)`; until then it waits in the terminal.
+   */
+  openShell(options?: NativeShellOptions | undefined | null): number
+  /** Type at a shell's terminal. */
+  writeShell(id: number, data: string | Uint8Array): void
+  /** Start or pause delivery of a shell's output. */
+  listenShell(id: number, on: boolean): void
+  /** Resize a shell's terminal (its foreground process group gets `SIGWINCH`). */
+  resizeShell(id: number, cols: number, rows: number): void
+  /** Close a shell: its terminal hangs up and its processes are killed. */
+  closeShell(id: number): void
+  /** Pid of a shell's process. */
+  shellPid(id: number): number
 }
 export type JsVm = NativeVm
 
@@ -408,6 +423,22 @@ export interface LimitsOptions {
   maxFsBytes?: number
   /** Pipe buffer, bytes (default 64 KiB). */
   maxPipeBytes?: number
+}
+
+/** `openShell`'s options. */
+export interface NativeShellOptions {
+  /** Program (default `sh`). */
+  command?: string
+  /** Its arguments. */
+  args?: Array<string>
+  /** Variables added to the environment. */
+  env?: Record<string, string>
+  /** Working directory (default `/home/user`). */
+  cwd?: string
+  /** Columns (default 80). */
+  cols?: number
+  /** Rows (default 24). */
+  rows?: number
 }
 
 /** Options of `exec` and `spawn` as the facade passes them. */

@@ -31,6 +31,8 @@ pub enum ApiCode {
     InvalidCron,
     /// A cron job's `exec` action ran but its command exited with a non-zero code.
     CronActionFailed,
+    /// A shell id that names no open interactive shell.
+    UnknownShell,
 }
 
 impl ApiCode {
@@ -47,6 +49,7 @@ impl ApiCode {
             ApiCode::UnknownPermission => "ERR_AGENT_OS_UNKNOWN_PERMISSION",
             ApiCode::InvalidCron => "ERR_AGENT_OS_INVALID_CRON",
             ApiCode::CronActionFailed => "ERR_AGENT_OS_CRON_ACTION_FAILED",
+            ApiCode::UnknownShell => "ERR_AGENT_OS_UNKNOWN_SHELL",
         }
     }
 }

@@ -1,9 +1,9 @@
-// `tty`: the VM has no terminals (every descriptor is a file or a pipe), so isatty() is false.
-// ReadStream/WriteStream still open a descriptor (as Node's do on a pipe) and read or write it;
-// their terminal controls are ANSI sequences written to it.
+// `tty`: isatty() is true for descriptors on a terminal of the VM (an interactive shell's).
+// ReadStream/WriteStream read or write their descriptor; on a terminal, setRawMode changes its
+// line discipline and columns/rows are its window size; elsewhere they act as on a pipe.
 
 import { Readable, Writable } from "./stream.js";
-import { isatty as sysIsatty } from "./internal/stdio.js";
+import { isatty as sysIsatty, makeTtyWriter, setRawMode } from "./internal/stdio.js";
 import { readAsync, writeSync } from "./internal/sys.js";
 import { Buffer } from "buffer";
 import { fixNames } from "./internal/names.js";
@@ -35,6 +35,7 @@ export class ReadStream extends Readable {
     );
   }
   setRawMode(flag) {
+    if (sysIsatty(this.fd) === true) setRawMode(this.fd, flag);
     this.isRaw = !!flag;
     return this;
   }
@@ -45,8 +46,12 @@ export class WriteStream extends Writable {
     super({ decodeStrings: false });
     this.fd = fd;
     this.isTTY = true;
-    this.columns = 80;
-    this.rows = 24;
+    if (sysIsatty(fd) === true) {
+      makeTtyWriter(this, fd);
+    } else {
+      this.columns = 80;
+      this.rows = 24;
+    }
   }
   _write(chunk, encoding, callback) {
     try {

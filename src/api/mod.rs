@@ -14,6 +14,7 @@ mod vm;
 // After `vm`: its `#[napi] impl JsVm` needs `JsVm`'s JS name registered first.
 mod permissions;
 mod session;
+mod shell;
 
 use std::future::Future;
 

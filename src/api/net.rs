@@ -63,14 +63,25 @@ pub struct NetworkOptions {
     pub egress: Option<Vec<EgressRule>>,
 }
 
-type CheckFn =
-    ThreadsafeFunction<NetworkRequest, NetworkDecision, NetworkRequest, Status, false, true>;
+/// What a check function returns: its decision, or a promise of it (an explicit sidecar's
+/// process forwards checks to the host process and answers with a promise).
+pub(crate) type CheckAnswer = Either<Promise<NetworkDecision>, NetworkDecision>;
+
+/// The decision a check answered with, once its promise (if any) settled.
+pub(crate) async fn settle_answer(a: CheckAnswer) -> Result<NetworkDecision> {
+    match a {
+        Either::A(p) => p.await,
+        Either::B(d) => Ok(d),
+    }
+}
+
+type CheckFn = ThreadsafeFunction<NetworkRequest, CheckAnswer, NetworkRequest, Status, false, true>;
 
 /// The user's `permissions.network`, called on the JS thread.
 pub(crate) struct JsNetworkCheck(Arc<CheckFn>);
 
 impl JsNetworkCheck {
-    pub(crate) fn new(f: Function<NetworkRequest, NetworkDecision>) -> Result<JsNetworkCheck> {
+    pub(crate) fn new(f: Function<NetworkRequest, CheckAnswer>) -> Result<JsNetworkCheck> {
         let tsfn: CheckFn = f
             .build_threadsafe_function()
             .callee_handled::<false>()
@@ -91,6 +102,10 @@ impl NetworkCheck for JsNetworkCheck {
                     port: req.port.map(u32::from),
                 })
                 .await;
+            let r = match r {
+                Ok(a) => settle_answer(a).await,
+                Err(e) => Err(e),
+            };
             match r {
                 Ok(d) => Decision {
                     allow: d.allow,

@@ -10,7 +10,7 @@ use napi::threadsafe_function::ThreadsafeFunction;
 use napi_derive::napi;
 
 use super::error::sync;
-use super::net::NetworkDecision;
+use super::net::{settle_answer, CheckAnswer};
 use super::vm::JsVm;
 use crate::permissions::{BoxFut, Check, Decision, Policy, Request};
 
@@ -36,7 +36,7 @@ pub struct PermissionRequest {
 }
 
 type CheckFn =
-    ThreadsafeFunction<PermissionRequest, NetworkDecision, PermissionRequest, Status, false, true>;
+    ThreadsafeFunction<PermissionRequest, CheckAnswer, PermissionRequest, Status, false, true>;
 
 struct JsCheck {
     f: Arc<CheckFn>,
@@ -85,7 +85,11 @@ impl Check for JsCheck {
         let f = self.f.clone();
         let scope = self.scope;
         Box::pin(async move {
-            match f.call_async_catch(to_js(req)).await {
+            let r = match f.call_async_catch(to_js(req)).await {
+                Ok(a) => settle_answer(a).await,
+                Err(e) => Err(e),
+            };
+            match r {
                 Ok(d) => Decision {
                     allow: d.allow,
                     reason: d.reason,
@@ -100,7 +104,7 @@ impl Check for JsCheck {
 }
 
 fn check_of(
-    f: Option<Function<PermissionRequest, NetworkDecision>>,
+    f: Option<Function<PermissionRequest, CheckAnswer>>,
     scope: &'static str,
 ) -> Result<Option<Arc<dyn Check>>> {
     let Some(f) = f else { return Ok(None) };
@@ -123,9 +127,9 @@ impl JsVm {
     pub fn configure_permissions(
         &self,
         env: Env,
-        fs: Option<Function<PermissionRequest, NetworkDecision>>,
-        child_process: Option<Function<PermissionRequest, NetworkDecision>>,
-        env_check: Option<Function<PermissionRequest, NetworkDecision>>,
+        fs: Option<Function<PermissionRequest, CheckAnswer>>,
+        child_process: Option<Function<PermissionRequest, CheckAnswer>>,
+        env_check: Option<Function<PermissionRequest, CheckAnswer>>,
     ) -> Result<()> {
         let kernel = sync(&env, self.vm.kernel())?;
         let policy = Policy::new(

@@ -19,8 +19,8 @@ use parking_lot::Mutex;
 use super::error::sync;
 use super::fs::JsFs;
 use super::net::{
-    header_rules, port_of, to_request, Bodies, FetchRequest, FetchResponse, JsNetworkCheck,
-    NetworkDecision, NetworkOptions, NetworkRequest,
+    header_rules, port_of, to_request, Bodies, CheckAnswer, FetchRequest, FetchResponse,
+    JsNetworkCheck, NetworkOptions, NetworkRequest,
 };
 use super::promise;
 use crate::error::Error as CoreError;
@@ -139,7 +139,7 @@ impl JsVm {
         &self,
         env: Env,
         options: NetworkOptions,
-        check: Option<Function<NetworkRequest, NetworkDecision>>,
+        check: Option<Function<NetworkRequest, CheckAnswer>>,
     ) -> Result<()> {
         let kernel = sync(&env, self.vm.kernel())?;
         let mut exempt = Vec::new();
@@ -361,6 +361,14 @@ fn to_js(ev: ProcEvent) -> ProcessEvent {
             seq: Some(seq as f64),
             exit_code: None,
             json: Some(json.to_string()),
+        },
+        ProcEvent::Shell { id, data } => ProcessEvent {
+            kind: "shell".to_owned(),
+            pid: id,
+            data: Some(Uint8Array::new(data.to_vec())),
+            seq: None,
+            exit_code: None,
+            json: None,
         },
         ProcEvent::Exit { pid, code } => ProcessEvent {
             kind: "exit".to_owned(),

@@ -55,6 +55,8 @@ struct Opts {
     inode: bool,
     blocks: bool,
     deref: bool,
+    /// Names in columns across this many cells (`-C`, the default on a terminal).
+    columns: Option<usize>,
 }
 
 /// One name to show, with its metadata.
@@ -172,11 +174,19 @@ pub fn main(ctx: Ctx) -> ProgramFuture {
                     o.no_owner = true
                 }
                 'G' => o.no_group = true,
-                '1' | 'C' => {}
+                '1' => o.columns = Some(0),
+                'C' => o.columns = Some(usize::MAX),
                 _ => {}
             }
         }
         o.group_dirs = group_dirs;
+        // Columns by default on a terminal and with `-C`; `-1` keeps one name per line (of
+        // the two, the last given wins, as in GNU ls).
+        o.columns = match o.columns {
+            Some(0) => None,
+            Some(_) => Some(ctx.tty_width(1).or_else(|| env_columns(&ctx)).unwrap_or(80)),
+            None => ctx.tty_width(1),
+        };
         let mut operands = parsed.operands.clone();
         let implicit = operands.is_empty();
         if implicit {
@@ -456,12 +466,74 @@ fn blocks_text(o: &Opts, st: &Stat) -> String {
     }
 }
 
+/// `COLUMNS` from the environment, when it is a positive number.
+fn env_columns(ctx: &Ctx) -> Option<usize> {
+    ctx.env
+        .get("COLUMNS")
+        .and_then(|c| c.parse().ok())
+        .filter(|&c: &usize| c > 0)
+}
+
+/// GNU `ls -C`: names down then across, in as few rows as fit `width` (two spaces between
+/// columns, each as wide as its longest name).
+fn in_columns(cells: &[String], width: usize) -> String {
+    if cells.is_empty() {
+        return String::new();
+    }
+    let lens: Vec<usize> = cells.iter().map(|c| c.chars().count()).collect();
+    let n = cells.len();
+    let mut rows = n;
+    let mut widths = vec![lens.iter().copied().max().unwrap_or(0)];
+    for ncols in (2..=n).rev() {
+        let r = n.div_ceil(ncols);
+        // With `r` rows only ceil(n / r) columns are used.
+        let used = n.div_ceil(r);
+        let w: Vec<usize> = (0..used)
+            .map(|c| lens[c * r..((c + 1) * r).min(n)].iter().copied().max().unwrap_or(0))
+            .collect();
+        let total: usize = w.iter().sum::<usize>() + 2 * (used - 1);
+        if total <= width {
+            rows = r;
+            widths = w;
+            break;
+        }
+    }
+    let mut out = String::new();
+    for r in 0..rows {
+        let mut line = String::new();
+        for (c, w) in widths.iter().enumerate() {
+            let i = c * rows + r;
+            if i >= n {
+                break;
+            }
+            if c > 0 {
+                line.push_str("  ");
+            }
+            line.push_str(&cells[i]);
+            if c + 1 < widths.len() && (c + 1) * rows + r < n {
+                line.push_str(&" ".repeat(w - lens[i]));
+            }
+        }
+        out.push_str(&line);
+        out.push('\n');
+    }
+    out
+}
+
 async fn render(ctx: &Ctx, o: &Opts, items: &[Item], now: i64, out: &mut String) {
     let w_blocks = items
         .iter()
         .map(|i| blocks_text(o, &i.st).len())
         .max()
         .unwrap_or(1);
+    if !o.long && o.columns.is_some() && !o.inode && !o.blocks {
+        let cells: Vec<String> = items
+            .iter()
+            .map(|i| format!("{}{}", i.name, indicator_for(o, &i.st)))
+            .collect();
+        out.push_str(&in_columns(&cells, o.columns.unwrap_or(80)));
+        return;
+    }
     if !o.long {
         for i in items {
             if o.inode {
@@ -549,9 +621,29 @@ async fn render(ctx: &Ctx, o: &Opts, items: &[Item], now: i64, out: &mut String)
 
 #[cfg(test)]
 mod tests {
+    use super::in_columns;
 
     fn run(script: &str) -> (i32, String, String) {
         crate::shell::fixtures::run_blocking(script)
+    }
+
+    #[test]
+    fn columns_fill_down_then_across() {
+        let cells: Vec<String> = ["bin", "dev", "etc", "home", "mnt", "opt", "root", "sbin", "tmp", "usr", "var"]
+            .iter()
+            .map(|s| s.to_string())
+            .collect();
+        assert_eq!(
+            in_columns(&cells, 80),
+            "bin  dev  etc  home  mnt  opt  root  sbin  tmp  usr  var\n"
+        );
+        assert_eq!(
+            in_columns(&cells, 20),
+            "bin  home  root  usr\ndev  mnt   sbin  var\netc  opt   tmp\n"
+        );
+        assert_eq!(in_columns(&cells[..1], 2), "bin\n");
+        let (_, out, _) = run("mkdir -p /tmp/c && cd /tmp/c && touch a b c && ls -C && ls -1C && ls -C1");
+        assert_eq!(out, "a  b  c\na  b  c\na\nb\nc\n");
     }
 
     #[test]

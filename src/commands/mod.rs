@@ -124,6 +124,12 @@ impl Ctx {
         file.read(max).await
     }
 
+    /// The width of the terminal `fd` is on, if it is on one (`isatty` + `TIOCGWINSZ`).
+    pub fn tty_width(&self, fd: i32) -> Option<usize> {
+        let f = self.fds.get(fd).ok()?;
+        f.as_tty().map(|t| usize::from(t.winsize().0))
+    }
+
     /// Write to standard output.
     pub async fn out(&self, data: impl Into<Bytes>) -> Result<(), Errno> {
         self.write(1, data).await

@@ -1096,7 +1096,38 @@ impl KernelHost {
             "spawn" => self.spawn(&a),
             "spawnSync" => self.spawn_sync(&a),
             "os" => Ok(self.os_info()),
-            "isatty" => Ok(json!(false)),
+            "isatty" => {
+                let fd = arg_i64(&a, "fd").unwrap_or(-1) as i32;
+                let tty = self
+                    .fds
+                    .borrow()
+                    .get(fd)
+                    .ok()
+                    .and_then(|f| f.as_tty().cloned());
+                Ok(json!(tty.is_some()))
+            }
+            "ttyGetSize" => {
+                let fd = arg_i64(&a, "fd").unwrap_or(-1) as i32;
+                let f = self.file(fd, "ioctl")?;
+                let pty = f
+                    .as_tty()
+                    .ok_or_else(|| errno_err(crate::kernel::errno::Errno::ENOTTY, "ioctl"))?;
+                let (cols, rows) = pty.winsize();
+                Ok(json!({ "columns": cols, "rows": rows }))
+            }
+            "ttySetRaw" => {
+                let fd = arg_i64(&a, "fd").unwrap_or(-1) as i32;
+                let f = self.file(fd, "tcsetattr")?;
+                let pty = f
+                    .as_tty()
+                    .ok_or_else(|| errno_err(crate::kernel::errno::Errno::ENOTTY, "tcsetattr"))?;
+                pty.set_termios(if arg_bool(&a, "raw") {
+                    crate::kernel::process::pty::Termios::raw()
+                } else {
+                    crate::kernel::process::pty::Termios::default()
+                });
+                Ok(json!(true))
+            }
             "cpuUsage" => Ok(json!(self.shared.cpu_us())),
             _ => match self.net_call(name, &a) {
                 Some(r) => r,

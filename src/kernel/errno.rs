@@ -56,6 +56,7 @@ errnos! {
     EISDIR = 21, "illegal operation on a directory";
     EINVAL = 22, "invalid argument";
     EMFILE = 24, "too many open files";
+    ENOTTY = 25, "inappropriate ioctl for device";
     EFBIG = 27, "file too large";
     ENOSPC = 28, "no space left on device";
     ESPIPE = 29, "invalid seek";
@@ -86,6 +87,7 @@ impl Errno {
     pub fn strerror(self) -> &'static str {
         match self {
             Errno::EPERM => "Operation not permitted",
+            Errno::ENOTTY => "Inappropriate ioctl for device",
             Errno::ENOENT => "No such file or directory",
             Errno::ESRCH => "No such process",
             Errno::EINTR => "Interrupted system call",

@@ -27,6 +27,7 @@ const BUILTINS: &[&str] = &[
     "exec",
     "exit",
     "export",
+    "history",
     "false",
     "getopts",
     "hash",
@@ -295,6 +296,10 @@ impl Shell {
                     self.b_test("[", &args[..args.len() - 1]).await;
                 }
                 "type" => self.b_type(args).await,
+                "history" => {
+                    let listing = self.history_listing();
+                    self.status = i32::from(self.write_out(listing).await.is_err());
+                }
                 "command" => return self.b_command(args).await,
                 "builtin" => {
                     if args.is_empty() {

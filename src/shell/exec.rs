@@ -41,12 +41,19 @@ impl Shell {
     }
 
     async fn run_caught_traps(&mut self) -> R {
+        let mut interrupted = false;
         for sig in self.proc.take_caught() {
             if let Some(action) = self.traps_get(sig.short_name()) {
                 let saved = self.status;
                 self.eval_string(&action, "trap").await?;
                 self.status = saved;
+            } else if sig == Signal::SIGINT && self.interactive {
+                interrupted = true;
             }
+        }
+        if interrupted {
+            self.status = 130;
+            return Err(Ctl::Interrupted);
         }
         Ok(())
     }
@@ -611,7 +618,7 @@ impl Shell {
                     if let Err(msg) = self.assign(&name, index.as_deref(), value, append) {
                         self.error(msg).await;
                         self.status = 1;
-                        if !self.interactive() {
+                        if !self.interactive {
                             return Err(Ctl::Exit(1));
                         }
                         return Ok(());
@@ -696,10 +703,6 @@ impl Shell {
             }
             r
         })
-    }
-
-    fn interactive(&self) -> bool {
-        false
     }
 
     /// Run an external command and wait for it.

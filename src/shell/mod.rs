@@ -11,6 +11,7 @@ mod expand;
 #[cfg(test)]
 pub(crate) mod fixtures;
 pub mod pattern;
+mod readline;
 mod test_expr;
 mod vars;
 
@@ -44,6 +45,8 @@ pub enum Ctl {
     Return,
     /// Leave the shell with this status.
     Exit(i32),
+    /// ^C in an interactive shell: abandon the command line (status 130).
+    Interrupted,
 }
 
 /// Result of running something: the status is in [`Shell::status`].
@@ -105,6 +108,10 @@ pub struct Shell {
     pub(crate) shopts: HashMap<String, bool>,
     /// Names of the functions being run, innermost first (`FUNCNAME`).
     funcnames: Vec<String>,
+    /// Reading commands from a terminal (^C abandons the command line).
+    pub(crate) interactive: bool,
+    /// Commands entered, when interactive (shared with subshells: `(history)` lists them).
+    pub(crate) history: Option<readline::History>,
 }
 
 impl Shell {
@@ -152,6 +159,8 @@ impl Shell {
             exec_keep_fds: false,
             shopts: HashMap::new(),
             funcnames: Vec::new(),
+            interactive: false,
+            history: None,
         };
         let cwd = ctx.proc.cwd();
         sh.set_exported("PWD", &cwd);
@@ -576,6 +585,7 @@ pub fn main(ctx: Ctx) -> ProgramFuture {
         let mut i = 0;
         let mut command: Option<String> = None;
         let mut want_c = false;
+        let mut force_interactive = false;
         while i < args.len() {
             let a = &args[i];
             if a == "--" || a == "-" {
@@ -606,6 +616,7 @@ pub fn main(ctx: Ctx) -> ProgramFuture {
                         'C' => sh.opts.noclobber = on,
                         'a' => sh.opts.allexport = on,
                         'n' => sh.opts.noexec = on,
+                        'i' => force_interactive = on,
                         _ => {}
                     }
                 }
@@ -644,6 +655,18 @@ pub fn main(ctx: Ctx) -> ProgramFuture {
                     return 127;
                 }
             }
+        } else if let Some(pty) = ctx
+            .fds
+            .get(0)
+            .ok()
+            .and_then(|f| f.as_tty().cloned())
+            .filter(|_| force_interactive || ctx.fds.get(2).is_ok_and(|f| f.as_tty().is_some()))
+        {
+            sh.positional = rest;
+            let code = sh.run_interactive(pty).await;
+            sh.status = code;
+            sh.run_exit_trap().await;
+            return sh.status;
         } else {
             let mut src = Vec::new();
             loop {
@@ -696,6 +719,7 @@ impl Shell {
         match self.run_program(&prog).await {
             Ok(()) | Err(Ctl::Return) | Err(Ctl::Break(_)) | Err(Ctl::Continue(_)) => self.status,
             Err(Ctl::Exit(code)) => code,
+            Err(Ctl::Interrupted) => 130,
         }
     }
 

@@ -40,7 +40,12 @@ impl Shell {
                 "noclobber" => self.opts.noclobber,
                 _ => false,
             },
-            Un::FdIsOpenTerminal => false,
+            Un::FdIsOpenTerminal => s
+                .trim()
+                .parse::<i32>()
+                .ok()
+                .and_then(|fd| self.fds.get(fd).ok())
+                .is_some_and(|f| f.as_tty().is_some()),
             Un::FileExistsAndIsSymlink => self
                 .stat_of(s, false)
                 .await

@@ -5,6 +5,7 @@
 
 pub mod limits;
 pub mod process;
+pub mod shells;
 
 use std::sync::Arc;
 
@@ -26,6 +27,7 @@ pub struct Vm {
     kernel: RwLock<Option<Arc<Kernel>>>,
     api: process::ApiProcesses,
     sessions: crate::sessions::Sessions,
+    shells: shells::Shells,
 }
 
 impl std::fmt::Debug for Vm {
@@ -45,6 +47,7 @@ impl Vm {
             kernel: RwLock::new(Some(Arc::new(kernel))),
             api: process::ApiProcesses::default(),
             sessions: crate::sessions::Sessions::default(),
+            shells: shells::Shells::default(),
         }
     }
 
@@ -80,6 +83,11 @@ impl Vm {
         kernel
             .vfs()
             .mount(AGENTOS_ETC, agentos_etc(Some(additional)), true)
+    }
+
+    /// Interactive shells.
+    pub fn shells(&self) -> &shells::Shells {
+        &self.shells
     }
 
     /// Agent sessions.

@@ -55,6 +55,8 @@ pub struct StartOptions {
     pub stdout_to: Option<Arc<OpenFile>>,
     /// Standard error goes here instead of the kept, host-visible stream.
     pub stderr_to: Option<Arc<OpenFile>>,
+    /// Standard input, output and error are all this (a terminal) instead.
+    pub stdio: Option<Arc<OpenFile>>,
 }
 
 /// What `exec` returns.
@@ -164,17 +166,23 @@ impl ApiProcesses {
             }
         });
         let mut fds = FdTable::new(kernel.limits().max_open_files as usize);
-        let _ = fds.set(0, OpenFile::pipe_reader(r));
-        let _ = fds.set(
-            1,
-            opts.stdout_to
-                .unwrap_or_else(|| OpenFile::sink(stdout.clone())),
-        );
-        let _ = fds.set(
-            2,
-            opts.stderr_to
-                .unwrap_or_else(|| OpenFile::sink(stderr.clone())),
-        );
+        if let Some(tty) = opts.stdio {
+            for fd in 0..3 {
+                let _ = fds.set(fd, tty.clone());
+            }
+        } else {
+            let _ = fds.set(0, OpenFile::pipe_reader(r));
+            let _ = fds.set(
+                1,
+                opts.stdout_to
+                    .unwrap_or_else(|| OpenFile::sink(stdout.clone())),
+            );
+            let _ = fds.set(
+                2,
+                opts.stderr_to
+                    .unwrap_or_else(|| OpenFile::sink(stderr.clone())),
+            );
+        }
         let api = Arc::new(ApiProcess {
             proc: proc.clone(),
             command: command.to_owned(),

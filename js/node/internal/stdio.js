@@ -30,16 +30,66 @@ export function makeWriteStream(fd) {
     },
   });
   stream.fd = fd;
-  stream.isTTY = false;
-  stream._type = "pipe";
-  stream.columns = undefined;
   stream._isStdio = true;
   stream.destroySoon = stream.destroy;
   stream._destroy = (err, cb) => cb(err);
+  // Writes complete synchronously: nothing to flush at exit.
+  if (isatty(fd)) {
+    makeTtyWriter(stream, fd);
+    return stream;
+  }
+  stream.isTTY = false;
+  stream._type = "pipe";
+  stream.columns = undefined;
   stream.getColorDepth = () => 1;
   stream.hasColors = () => false;
-  // Writes complete synchronously: nothing to flush at exit.
   return stream;
+}
+
+/** The window size of terminal `fd` ({ columns, rows }), read at each call (TIOCGWINSZ). */
+export function ttySize(fd) {
+  return sys("ttyGetSize", { fd });
+}
+
+/** Give a write stream on a terminal Node's tty.WriteStream surface. */
+export function makeTtyWriter(stream, fd) {
+  stream.isTTY = true;
+  stream._type = "tty";
+  // Always the terminal's current size: resizeShell changes it.
+  Object.defineProperty(stream, "columns", { get: () => ttySize(fd).columns, configurable: true, enumerable: true });
+  Object.defineProperty(stream, "rows", { get: () => ttySize(fd).rows, configurable: true, enumerable: true });
+  stream.getWindowSize = () => {
+    const s = ttySize(fd);
+    return [s.columns, s.rows];
+  };
+  stream.getColorDepth = (env = process.env) => {
+    const term = env.TERM || "";
+    if (env.NO_COLOR !== undefined || term === "dumb") return 1;
+    if (env.COLORTERM === "truecolor" || env.COLORTERM === "24bit") return 24;
+    return term.includes("256") ? 8 : 4;
+  };
+  stream.hasColors = (count = 16, env) => {
+    if (typeof count === "object") [count, env] = [16, count];
+    return count <= 2 ** stream.getColorDepth(env);
+  };
+  stream.clearLine = (dir, cb) => stream.write(dir < 0 ? "\x1b[1K" : dir > 0 ? "\x1b[0K" : "\x1b[2K", cb);
+  stream.clearScreenDown = (cb) => stream.write("\x1b[0J", cb);
+  stream.cursorTo = (x, y, cb) => {
+    if (typeof y === "function") [cb, y] = [y, undefined];
+    return stream.write(typeof y === "number" ? `\x1b[${y + 1};${x + 1}H` : `\x1b[${x + 1}G`, cb);
+  };
+  stream.moveCursor = (dx, dy, cb) => {
+    let s = "";
+    if (dx) s += dx < 0 ? `\x1b[${-dx}D` : `\x1b[${dx}C`;
+    if (dy) s += dy < 0 ? `\x1b[${-dy}A` : `\x1b[${dy}B`;
+    return stream.write(s, cb);
+  };
+  return stream;
+}
+
+/** Put terminal `fd` in raw mode (`true`) or back in cooked mode. */
+export function setRawMode(fd, raw) {
+  sys("ttySetRaw", { fd, raw: !!raw });
 }
 
 export function makeReadStream(fd) {
@@ -62,8 +112,13 @@ export function makeReadStream(fd) {
     },
   });
   stream.fd = fd;
-  stream.isTTY = false;
-  stream.setRawMode = () => stream;
+  stream.isTTY = isatty(fd) === true;
+  stream.isRaw = false;
+  stream.setRawMode = (flag) => {
+    if (stream.isTTY) setRawMode(fd, flag);
+    stream.isRaw = !!flag;
+    return stream;
+  };
   stream.ref = () => stream;
   stream.unref = () => stream;
   return stream;

@@ -8,6 +8,7 @@ use parking_lot::Mutex;
 
 use super::output::OutputSink;
 use super::pipe::{PipeReader, PipeWriter};
+use super::pty::{Pty, TtySlave};
 use crate::kernel::errno::Errno;
 use crate::kernel::net::{Listener, Socket};
 use crate::kernel::vfs::{Cred, Vfs, WriteOpts, WritePos};
@@ -34,6 +35,8 @@ pub enum FileObj {
     Socket(Arc<Socket>),
     /// A listening TCP socket.
     Listener(Arc<Listener>),
+    /// The slave side of a terminal.
+    Tty(TtySlave),
 }
 
 /// An open file description, shared by every descriptor duplicated from it.
@@ -124,6 +127,26 @@ impl OpenFile {
         &self.obj
     }
 
+    /// A terminal's slave side, readable and writable.
+    pub fn tty(s: TtySlave) -> Arc<OpenFile> {
+        Self::new(
+            FileObj::Tty(s),
+            OpenFlags {
+                read: true,
+                write: true,
+                append: false,
+            },
+        )
+    }
+
+    /// The terminal this description is, if it is one (`isatty`).
+    pub fn as_tty(&self) -> Option<&Arc<Pty>> {
+        match &self.obj {
+            FileObj::Tty(s) => Some(s.pty()),
+            _ => None,
+        }
+    }
+
     /// Read up to `max` bytes; empty at end of file.
     pub async fn read(&self, max: usize) -> Result<Bytes, Errno> {
         if !self.readable {
@@ -141,6 +164,7 @@ impl OpenFile {
                 Ok(b)
             }
             FileObj::Socket(s) => s.read(max).await,
+            FileObj::Tty(t) => t.pty().read(max).await,
             FileObj::PipeWrite(_) | FileObj::Sink(_) | FileObj::Listener(_) => Err(Errno::EBADF),
         }
     }
@@ -174,6 +198,7 @@ impl OpenFile {
                 Ok(())
             }
             FileObj::Socket(s) => s.write(data).await,
+            FileObj::Tty(t) => t.pty().write(&data).await,
             FileObj::PipeRead(_) | FileObj::Listener(_) => Err(Errno::EBADF),
         }
     }

@@ -8,6 +8,7 @@
 pub mod fd;
 pub mod output;
 pub mod pipe;
+pub mod pty;
 pub mod signal;
 
 use std::collections::BTreeMap;

@@ -43,6 +43,13 @@ pub enum ProcEvent {
         /// The notification, as JSON text.
         json: std::sync::Arc<str>,
     },
+    /// Output of an interactive shell's terminal.
+    Shell {
+        /// The shell.
+        id: u32,
+        /// The bytes, in order.
+        data: Bytes,
+    },
     /// The process ended with this exit code (128 + n for signal n).
     Exit {
         /// The process.

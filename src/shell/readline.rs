@@ -1,0 +1,500 @@
+//! The interactive shell: prompts, a line editor over the terminal and command history.
+//!
+//! When its standard input is a terminal (or with `-i`), the shell reads commands one line at
+//! a time. The editor puts the terminal in non-canonical, no-echo mode while a line is typed
+//! (as readline does; `ISIG` stays on, so ^C reaches the shell as `SIGINT`) and handles the
+//! usual keys: arrows, Home/End, Delete, ^A ^E ^B ^F ^K ^U ^W ^L ^D, and history with Up/Down
+//! (^P/^N). Lines longer than the terminal are redrawn in place but not re-wrapped.
+
+use std::sync::Arc;
+
+use bytes::Bytes;
+use parking_lot::Mutex;
+
+use super::{Ctl, Shell};
+use crate::kernel::process::pty::{Pty, Termios};
+use crate::kernel::process::Signal;
+
+/// Entries kept by the history (bash's default `HISTSIZE`).
+const HISTSIZE: usize = 500;
+
+/// The commands entered in an interactive shell, oldest first.
+pub type History = Arc<Mutex<Vec<String>>>;
+
+/// What reading a line gave.
+enum Line {
+    /// A line (without its newline).
+    Text(String),
+    /// ^D on an empty line, or the terminal went away.
+    Eof,
+    /// ^C: the line was abandoned.
+    Interrupted,
+}
+
+/// Characters of the line being edited and the cursor.
+struct Editor {
+    buf: Vec<char>,
+    cursor: usize,
+    prompt: String,
+}
+
+impl Editor {
+    fn text(&self) -> String {
+        self.buf.iter().collect()
+    }
+
+    /// Redraw the whole line and put the cursor back.
+    fn redraw(&self) -> String {
+        let mut s = format!("\r{}{}\x1b[K", self.prompt, self.text());
+        let back = self.buf.len() - self.cursor;
+        if back > 0 {
+            s.push_str(&format!("\x1b[{back}D"));
+        }
+        s
+    }
+
+    fn set(&mut self, text: &str) -> String {
+        self.buf = text.chars().collect();
+        self.cursor = self.buf.len();
+        self.redraw()
+    }
+
+    fn insert(&mut self, c: char) -> String {
+        self.buf.insert(self.cursor, c);
+        self.cursor += 1;
+        if self.cursor == self.buf.len() {
+            c.to_string()
+        } else {
+            self.redraw()
+        }
+    }
+
+    fn backspace(&mut self) -> String {
+        if self.cursor == 0 {
+            return String::new();
+        }
+        self.cursor -= 1;
+        self.buf.remove(self.cursor);
+        if self.cursor == self.buf.len() {
+            "\x08 \x08".to_owned()
+        } else {
+            self.redraw()
+        }
+    }
+
+    fn delete(&mut self) -> String {
+        if self.cursor == self.buf.len() {
+            return String::new();
+        }
+        self.buf.remove(self.cursor);
+        self.redraw()
+    }
+
+    fn word_start(&self) -> usize {
+        let mut i = self.cursor;
+        while i > 0 && self.buf[i - 1].is_whitespace() {
+            i -= 1;
+        }
+        while i > 0 && !self.buf[i - 1].is_whitespace() {
+            i -= 1;
+        }
+        i
+    }
+
+    fn word_end(&self) -> usize {
+        let mut i = self.cursor;
+        while i < self.buf.len() && !self.buf[i].is_alphanumeric() {
+            i += 1;
+        }
+        while i < self.buf.len() && self.buf[i].is_alphanumeric() {
+            i += 1;
+        }
+        i
+    }
+
+    fn move_to(&mut self, i: usize) -> String {
+        self.cursor = i.min(self.buf.len());
+        self.redraw()
+    }
+}
+
+/// Keys the decoder recognises.
+enum Key {
+    Char(char),
+    Enter,
+    Backspace,
+    Delete,
+    Left,
+    Right,
+    Up,
+    Down,
+    Home,
+    End,
+    WordLeft,
+    WordRight,
+    Ctrl(u8),
+    /// An escape sequence we do not handle.
+    Ignored,
+}
+
+/// Decode the next key from `input`, or `None` if it is incomplete (wait for more bytes).
+fn next_key(input: &[u8]) -> Option<(Key, usize)> {
+    let b = *input.first()?;
+    match b {
+        b'\r' | b'\n' => Some((Key::Enter, 1)),
+        0x7f | 0x08 => Some((Key::Backspace, 1)),
+        0x1b => {
+            let &b1 = input.get(1)?;
+            match b1 {
+                b'[' | b'O' => {
+                    // CSI: parameters then a final byte in 0x40..=0x7e.
+                    let end = input[2..].iter().position(|c| (0x40..=0x7e).contains(c))?;
+                    let seq = &input[2..2 + end + 1];
+                    let key = match seq {
+                        b"A" => Key::Up,
+                        b"B" => Key::Down,
+                        b"C" => Key::Right,
+                        b"D" => Key::Left,
+                        b"H" | b"1~" | b"7~" => Key::Home,
+                        b"F" | b"4~" | b"8~" => Key::End,
+                        b"3~" => Key::Delete,
+                        b"1;5D" | b"1;3D" => Key::WordLeft,
+                        b"1;5C" | b"1;3C" => Key::WordRight,
+                        _ => Key::Ignored,
+                    };
+                    Some((key, 2 + end + 1))
+                }
+                b'b' => Some((Key::WordLeft, 2)),
+                b'f' => Some((Key::WordRight, 2)),
+                _ => Some((Key::Ignored, 2)),
+            }
+        }
+        0..=0x1f => Some((Key::Ctrl(b), 1)),
+        _ => {
+            let len = match b {
+                0xc0..=0xdf => 2,
+                0xe0..=0xef => 3,
+                0xf0..=0xf7 => 4,
+                _ => 1,
+            };
+            if input.len() < len {
+                return None;
+            }
+            let c = std::str::from_utf8(&input[..len])
+                .ok()
+                .and_then(|s| s.chars().next())
+                .unwrap_or(char::REPLACEMENT_CHARACTER);
+            Some((Key::Char(c), len))
+        }
+    }
+}
+
+/// Expand the prompt escapes of `PS1`/`PS2` (`\u \h \H \w \W \$ \s \v \n \e \a \[ \] \\`).
+pub fn expand_prompt(sh: &Shell, ps: &str) -> String {
+    let mut out = String::new();
+    let mut chars = ps.chars().peekable();
+    while let Some(c) = chars.next() {
+        if c != '\\' {
+            out.push(c);
+            continue;
+        }
+        match chars.next() {
+            Some('u') => out.push_str(&sh.get("USER").unwrap_or_else(|| "user".to_owned())),
+            Some('h') | Some('H') => {
+                let h = sh.get("HOSTNAME").unwrap_or_else(|| "agentos".to_owned());
+                out.push_str(h.split('.').next().unwrap_or(&h));
+            }
+            Some(w @ ('w' | 'W')) => {
+                let cwd = sh.proc.cwd();
+                let home = sh.get("HOME").unwrap_or_default();
+                let shown = if !home.is_empty() && cwd == home {
+                    "~".to_owned()
+                } else if w == 'W' {
+                    cwd.rsplit('/')
+                        .find(|s| !s.is_empty())
+                        .unwrap_or("/")
+                        .to_owned()
+                } else if !home.is_empty() && cwd.starts_with(&format!("{home}/")) {
+                    format!("~{}", &cwd[home.len()..])
+                } else {
+                    cwd
+                };
+                out.push_str(&shown);
+            }
+            Some('$') => out.push(if sh.get("USER").as_deref() == Some("root") {
+                '#'
+            } else {
+                '$'
+            }),
+            Some('s') => out.push_str(sh.arg0.rsplit('/').next().unwrap_or("bash")),
+            Some('v') => out.push_str("5.2"),
+            Some('n') => out.push('\n'),
+            Some('e') => out.push('\x1b'),
+            Some('a') => out.push('\x07'),
+            Some('[') | Some(']') => {}
+            Some('\\') => out.push('\\'),
+            Some(other) => {
+                out.push('\\');
+                out.push(other);
+            }
+            None => out.push('\\'),
+        }
+    }
+    out
+}
+
+/// Whether a parse error only says the input stopped too early (more lines will finish it).
+fn incomplete(msg: &str) -> bool {
+    msg.contains("unexpected end of file") || msg.contains("unexpected EOF while looking for")
+}
+
+impl Shell {
+    async fn tty_write(&self, s: &str) {
+        if s.is_empty() {
+            return;
+        }
+        if let Ok(f) = self.fds.get(2) {
+            let _ = f.clone().write(Bytes::from(s.to_owned())).await;
+        }
+    }
+
+    /// Read one line with the editor (the terminal is `pty`).
+    async fn read_line(&mut self, pty: &Arc<Pty>, prompt: String) -> Line {
+        let saved = pty.termios();
+        pty.set_termios(Termios {
+            icanon: false,
+            echo: false,
+            ..saved
+        });
+        let r = self.edit_line(pty, prompt).await;
+        pty.set_termios(saved);
+        r
+    }
+
+    async fn edit_line(&mut self, pty: &Arc<Pty>, prompt: String) -> Line {
+        let history = self.history.clone().unwrap_or_default();
+        let mut ed = Editor {
+            buf: Vec::new(),
+            cursor: 0,
+            prompt,
+        };
+        self.tty_write(&ed.prompt).await;
+        // Position in the history while browsing it (== len: the line being typed).
+        let mut hist_pos = history.lock().len();
+        let mut typed = String::new();
+        let mut pending: Vec<u8> = Vec::new();
+        loop {
+            let chunk = tokio::select! {
+                r = pty.read(4096) => r,
+                () = self.proc.any_signal() => {
+                    let caught = self.proc.take_caught();
+                    if caught.contains(&Signal::SIGINT) && self.traps_get("INT").is_none() {
+                        self.tty_write("^C\n").await;
+                        return Line::Interrupted;
+                    }
+                    // Traps (`trap '…' WINCH`) run at once, above the line being edited.
+                    let actions: Vec<String> =
+                        caught.iter().filter_map(|s| self.traps_get(s.short_name())).collect();
+                    if !actions.is_empty() {
+                        self.tty_write("\r\x1b[K").await;
+                        let saved = self.status;
+                        for a in actions {
+                            if let Err(Ctl::Exit(code)) = self.eval_string(&a, "trap").await {
+                                self.status = code;
+                                return Line::Eof;
+                            }
+                        }
+                        self.status = saved;
+                        self.tty_write(&ed.redraw()).await;
+                    }
+                    continue;
+                }
+            };
+            let chunk = match chunk {
+                Ok(c) if !c.is_empty() => c,
+                _ => return Line::Eof,
+            };
+            pending.extend_from_slice(&chunk);
+            let mut used = 0;
+            let mut echo = String::new();
+            while let Some((key, n)) = next_key(&pending[used..]) {
+                used += n;
+                let s = match key {
+                    Key::Enter => {
+                        echo.push_str(if pty.termios().onlcr { "\n" } else { "\r\n" });
+                        self.tty_write(&echo).await;
+                        // Typed ahead: for the command about to run, or the next line.
+                        pty.unread(&pending[used..]);
+                        return Line::Text(ed.text());
+                    }
+                    Key::Char(c) => ed.insert(c),
+                    Key::Backspace => ed.backspace(),
+                    Key::Delete => ed.delete(),
+                    Key::Left => ed.move_to(ed.cursor.saturating_sub(1)),
+                    Key::Right => ed.move_to(ed.cursor + 1),
+                    Key::Home | Key::Ctrl(0x01) => ed.move_to(0),
+                    Key::End | Key::Ctrl(0x05) => ed.move_to(ed.buf.len()),
+                    Key::Ctrl(0x02) => ed.move_to(ed.cursor.saturating_sub(1)),
+                    Key::Ctrl(0x06) => ed.move_to(ed.cursor + 1),
+                    Key::WordLeft => ed.move_to(ed.word_start()),
+                    Key::WordRight => ed.move_to(ed.word_end()),
+                    Key::Up | Key::Ctrl(0x10) => {
+                        let h = history.lock();
+                        if hist_pos > 0 {
+                            if hist_pos == h.len() {
+                                typed = ed.text();
+                            }
+                            hist_pos -= 1;
+                            ed.set(&h[hist_pos])
+                        } else {
+                            "\x07".to_owned()
+                        }
+                    }
+                    Key::Down | Key::Ctrl(0x0e) => {
+                        let h = history.lock();
+                        if hist_pos < h.len() {
+                            hist_pos += 1;
+                            let text = if hist_pos == h.len() {
+                                typed.clone()
+                            } else {
+                                h[hist_pos].clone()
+                            };
+                            ed.set(&text)
+                        } else {
+                            "\x07".to_owned()
+                        }
+                    }
+                    Key::Ctrl(0x04) => {
+                        if ed.buf.is_empty() {
+                            self.tty_write(&echo).await;
+                            pty.unread(&pending[used..]);
+                            return Line::Eof;
+                        }
+                        ed.delete()
+                    }
+                    Key::Ctrl(0x0b) => {
+                        ed.buf.truncate(ed.cursor);
+                        ed.redraw()
+                    }
+                    Key::Ctrl(0x15) => {
+                        ed.buf.drain(..ed.cursor);
+                        ed.cursor = 0;
+                        ed.redraw()
+                    }
+                    Key::Ctrl(0x17) => {
+                        let start = ed.word_start();
+                        ed.buf.drain(start..ed.cursor);
+                        ed.cursor = start;
+                        ed.redraw()
+                    }
+                    Key::Ctrl(0x0c) => format!("\x1b[H\x1b[2J{}", ed.redraw()),
+                    Key::Ctrl(0x03) => {
+                        // ^C as a byte: ISIG is off (a program changed the modes).
+                        echo.push_str("^C\n");
+                        self.tty_write(&echo).await;
+                        pty.unread(&pending[used..]);
+                        return Line::Interrupted;
+                    }
+                    Key::Ctrl(b'\t') => ed.insert('\t'),
+                    Key::Ctrl(_) | Key::Ignored => String::new(),
+                };
+                echo.push_str(&s);
+            }
+            pending.drain(..used);
+            self.tty_write(&echo).await;
+        }
+    }
+
+    /// Run the interactive shell on the terminal `pty` until `exit` or end of file.
+    pub(crate) async fn run_interactive(&mut self, pty: Arc<Pty>) -> i32 {
+        self.interactive = true;
+        self.history = Some(History::default());
+        // As bash: ^C interrupts the command line, not the shell; ^\ does nothing to it.
+        self.proc.catch(Signal::SIGINT, true);
+        self.proc.ignore(Signal::SIGQUIT, true);
+        for (k, v) in [("PS1", r"\u@\h:\w\$ "), ("PS2", "> ")] {
+            if self.get(k).is_none() {
+                let _ = self.set(k, v);
+            }
+        }
+        let mut src = String::new();
+        loop {
+            let ps = if src.is_empty() { "PS1" } else { "PS2" };
+            let prompt = expand_prompt(self, &self.get(ps).unwrap_or_default());
+            let line = match self.read_line(&pty, prompt).await {
+                Line::Text(t) => t,
+                Line::Interrupted => {
+                    src.clear();
+                    self.status = 130;
+                    continue;
+                }
+                Line::Eof => {
+                    self.tty_write("exit\n").await;
+                    return self.status;
+                }
+            };
+            src.push_str(&line);
+            src.push('\n');
+            let prog = match super::parse(&src) {
+                Ok(p) => p,
+                Err(msg) if incomplete(&msg) => continue,
+                Err(msg) => {
+                    let mut parts = msg.split('\u{0}');
+                    let _ = parts.next();
+                    let mut out = String::new();
+                    for p in parts {
+                        out.push_str(&format!("{}: {p}\n", self.arg0));
+                    }
+                    self.write_err(out).await;
+                    self.add_history(&src);
+                    src.clear();
+                    self.status = 2;
+                    continue;
+                }
+            };
+            self.add_history(&src);
+            src.clear();
+            let r = self.run_program(&prog).await;
+            // A ^C that arrived while the command ran is spent.
+            let interrupted = self.proc.take_caught().contains(&Signal::SIGINT);
+            match r {
+                Err(Ctl::Exit(code)) => {
+                    self.tty_write("exit\n").await;
+                    return code;
+                }
+                Err(Ctl::Interrupted) => self.status = 130,
+                _ => {}
+            }
+            if interrupted || self.status == 130 {
+                // The terminal echoed ^C; end that line as bash does.
+                self.tty_write("\n").await;
+            }
+        }
+    }
+
+    fn add_history(&self, src: &str) {
+        let Some(h) = &self.history else { return };
+        let entry = src.trim_end_matches('\n');
+        if entry.trim().is_empty() {
+            return;
+        }
+        let mut h = h.lock();
+        if h.last().map(String::as_str) != Some(entry) {
+            h.push(entry.to_owned());
+        }
+        let over = h.len().saturating_sub(HISTSIZE);
+        h.drain(..over);
+    }
+
+    /// `history`: the commands entered, numbered.
+    pub(crate) fn history_listing(&self) -> String {
+        let Some(h) = &self.history else {
+            return String::new();
+        };
+        h.lock()
+            .iter()
+            .enumerate()
+            .map(|(i, c)| format!("{:>5}  {c}\n", i + 1))
+            .collect()
+    }
+}
