@@ -9,8 +9,11 @@ import { NativeFs } from "./binding.js";
 import { type SoftwareInput } from "./software.js";
 import { type AgentInfo, type AgentRegistryEntry, type CreateSessionOptions, type JsonRpcNotification, type JsonRpcResponse, type PermissionReply, type PermissionRequest, type PromptResult, type SequencedEvent, type SessionConfigOption, type SessionInfo, type SessionModes } from "./sessions.js";
 import { type CronEventHandler, type CronJob, type CronJobInfo, type CronJobOptions, type ScheduleDriver } from "./cron.js";
+import { AgentOsSidecar } from "./sidecar.js";
 export { defineSoftware } from "./software.js";
 export { TimerScheduleDriver } from "./cron.js";
+export { AgentOsSidecar } from "./sidecar.js";
+export type { SidecarDescription, SidecarExitInfo } from "./sidecar.js";
 export type { CronAction, CronClock, CronEvent, CronEventHandler, CronJob, CronJobInfo, CronJobOptions, ScheduleDriver, ScheduleEntry, ScheduleHandle, } from "./cron.js";
 export type { AgentSoftwareDescriptor, InstructionsKernel, SoftwareContext, SoftwareDescriptor, SoftwareInput, ToolSoftwareDescriptor, } from "./software.js";
 export type { AgentInfo, AgentRegistryEntry, CreateSessionOptions, JsonRpcNotification, JsonRpcResponse, McpServerConfig, PermissionReply, PermissionRequest, PromptResult, SequencedEvent, SessionConfigOption, SessionInfo, SessionModes, } from "./sessions.js";
@@ -191,7 +194,10 @@ export interface AgentOsOptions {
     additionalInstructions?: string;
     /** Host directory whose `node_modules` software packages' dependencies resolve from. Default `process.cwd()`. */
     moduleAccessCwd?: string;
-    /** Which sidecar hosts the VM. Default: the process-global shared sidecar. */
+    /**
+     * Which sidecar hosts the VM. Default: the process-global shared sidecar, in this process.
+     * `{ kind: "explicit", handle }` puts it in a sidecar process from `AgentOs.createSidecar()`.
+     */
     sidecar?: SidecarPlacement;
     /**
      * Decides when cron jobs fire. Default: a `TimerScheduleDriver` on the real clock (timers
@@ -250,6 +256,20 @@ export interface EgressRule {
     headers: Record<string, string>;
 }
 /** Options of `exec`. */
+/** `openShell`'s options. */
+export interface OpenShellOptions {
+    /** Program to run on the terminal (default `sh`). */
+    command?: string;
+    args?: string[];
+    /** Variables added to the environment (`TERM=xterm-256color`, and `COLUMNS`/`LINES` when sizes are given). */
+    env?: Record<string, string>;
+    /** Working directory (default `/home/user`). */
+    cwd?: string;
+    /** Terminal width (default 80). */
+    cols?: number;
+    /** Terminal height (default 24). */
+    rows?: number;
+}
 export interface ExecOptions {
     /** Environment variables added to the VM's base environment. */
     env?: Record<string, string>;
@@ -391,19 +411,6 @@ export declare function createHostDirBackend(options: {
 /** A read-only mount of the host's `hostPath` (a `node_modules` directory) at `/root/node_modules`. */
 export declare function nodeModulesMount(hostPath: string): MountConfig;
 /**
- * A dedicated sidecar process hosting a group of VMs. Not available in this build yet:
- * `AgentOs.createSidecar()` rejects with `ERR_AGENT_OS_UNSUPPORTED`.
- */
-export declare class AgentOsSidecar {
-    readonly sidecarId: string;
-    describe(): {
-        sidecarId: string;
-        state: "ready" | "disposing" | "disposed";
-        activeVmCount: number;
-    };
-    dispose(): Promise<void>;
-}
-/**
  * A VM: a Linux-like machine with its own filesystem, living inside this Node.js process as a
  * tenant of the process-global sidecar. It holds no thread and no isolate while idle.
  */
@@ -415,8 +422,12 @@ export declare class AgentOs {
      * Rejects with `ERR_AGENT_OS_INVALID_OPTIONS` for unknown or unsupported options.
      */
     static create(options?: AgentOsOptions): Promise<AgentOs>;
-    /** Start a dedicated sidecar process. Not supported yet: rejects with `ERR_AGENT_OS_UNSUPPORTED`. */
-    static createSidecar(_options?: {
+    /**
+     * Start a dedicated OS process hosting VMs created with `sidecar: { kind: "explicit", handle }`
+     * (VMs without it stay in this process). `sidecarId` names it (default: a random id).
+     * Resolves once the process is ready.
+     */
+    static createSidecar(options?: {
         sidecarId?: string;
     }): Promise<AgentOsSidecar>;
     /** Tear down this VM only, releasing its state (open sessions' agents are killed). Idempotent. */
@@ -496,6 +507,22 @@ export declare class AgentOs {
     fetch(port: number, request: Request): Promise<Response>;
     /** Unmount the filesystem at `path`. Throws `EINVAL` if nothing is mounted there. */
     unmountFs(path: string): void;
+    /**
+     * Start an interactive shell (default `sh`) on a new terminal of `cols` × `rows` (80 × 24)
+     * and return its id at once. Its output waits in the terminal until `onShellData` listens:
+     * nothing it prints is lost.
+     */
+    openShell(options?: OpenShellOptions): {
+        shellId: string;
+    };
+    /** Type at a shell's terminal (^C, arrows and the rest as the bytes a terminal sends). */
+    writeShell(shellId: string, data: string | Uint8Array): void;
+    /** Receive what a shell's terminal shows, starting with everything not yet delivered. */
+    onShellData(shellId: string, handler: (data: Uint8Array) => void): () => void;
+    /** Resize a shell's terminal; its foreground programs get `SIGWINCH`. */
+    resizeShell(shellId: string, cols: number, rows: number): void;
+    /** Close a shell: its terminal hangs up and its processes are killed. */
+    closeShell(shellId: string): void;
     /** The agent types this VM's software provides. */
     listAgents(): AgentRegistryEntry[];
     /**

@@ -7,7 +7,7 @@
  * shapes; `index.js` and `index.d.ts` are generated from it by `tsc` during `npm install`.
  */
 Object.defineProperty(exports, "__esModule", { value: true });
-exports.AgentOs = exports.InMemoryFileSystem = exports.NativeFileSystem = exports.KernelError = exports.TimerScheduleDriver = exports.defineSoftware = void 0;
+exports.AgentOs = exports.InMemoryFileSystem = exports.NativeFileSystem = exports.KernelError = exports.AgentOsSidecar = exports.TimerScheduleDriver = exports.defineSoftware = void 0;
 exports.createInMemoryFileSystem = createInMemoryFileSystem;
 exports.createHostDirBackend = createHostDirBackend;
 exports.nodeModulesMount = nodeModulesMount;
@@ -18,10 +18,13 @@ const jsdriver_js_1 = require("./jsdriver.js");
 const software_js_1 = require("./software.js");
 const sessions_js_1 = require("./sessions.js");
 const cron_js_1 = require("./cron.js");
+const sidecar_js_1 = require("./sidecar.js");
 var software_js_2 = require("./software.js");
 Object.defineProperty(exports, "defineSoftware", { enumerable: true, get: function () { return software_js_2.defineSoftware; } });
 var cron_js_2 = require("./cron.js");
 Object.defineProperty(exports, "TimerScheduleDriver", { enumerable: true, get: function () { return cron_js_2.TimerScheduleDriver; } });
+var sidecar_js_2 = require("./sidecar.js");
+Object.defineProperty(exports, "AgentOsSidecar", { enumerable: true, get: function () { return sidecar_js_2.AgentOsSidecar; } });
 /** An error from the VM's kernel (`ENOENT`, `EACCES`, ...) or from the API (`ERR_AGENT_OS_*`). */
 class KernelError extends Error {
     /** Stable error code: a POSIX name such as `"ENOENT"`, or `"ERR_AGENT_OS_DISPOSED"`. */
@@ -194,8 +197,8 @@ function validateOptions(options) {
         if (!isObject(sidecar) || (sidecar.kind !== "shared" && sidecar.kind !== "explicit")) {
             throw invalidOptions('option `sidecar` must be { kind: "shared" } or { kind: "explicit", handle }');
         }
-        if (sidecar.kind === "explicit") {
-            throw invalidOptions('option `sidecar: { kind: "explicit" }` is not supported yet by @rivet-dev/agentos-core');
+        if (sidecar.kind === "explicit" && !(0, sidecar_js_1.isSidecar)(sidecar.handle)) {
+            throw invalidOptions('option `sidecar: { kind: "explicit", handle }` needs a handle from AgentOs.createSidecar()');
         }
         if (sidecar.pool !== undefined && sidecar.pool !== "default") {
             throw invalidOptions("option `sidecar.pool` (named pools) is not supported yet; omit it to use the default pool");
@@ -386,17 +389,21 @@ function isDriverObject(d) {
 function nativeOf(driver) {
     return driver instanceof NativeFileSystem ? driver.native : (0, jsdriver_js_1.jsDriver)(driver);
 }
-function mountDriver(m) {
+/** The filesystem of a mount; plugins are made by `host` (in the VM's sidecar). */
+function mountDriver(m, host) {
     if ("driver" in m)
         return m.driver instanceof NativeFileSystem ? m.driver : new NativeFileSystem(nativeOf(m.driver));
-    if (m.plugin.id === "host_dir")
-        return createHostDirBackend({ hostPath: m.plugin.config.hostPath, readOnly: m.readOnly ?? false });
+    const readOnly = m.readOnly ?? false;
+    if (m.plugin.id === "host_dir") {
+        const { hostPath } = m.plugin.config;
+        return new NativeFileSystem(callSync(() => host.createHostDir(hostPath, readOnly)));
+    }
     if (m.plugin.id === "s3") {
         const { bucket, prefix, region, endpoint, credentials } = m.plugin.config;
         const config = { bucket, prefix, region, endpoint, accessKeyId: credentials?.accessKeyId, secretAccessKey: credentials?.secretAccessKey };
-        return new NativeFileSystem(callSync(() => (0, binding_js_1.createNativeS3)(config, m.readOnly ?? false)));
+        return new NativeFileSystem(callSync(() => host.createS3(config, readOnly)));
     }
-    return new InMemoryFileSystem();
+    return new NativeFileSystem(callSync(() => host.createMemoryFs()));
 }
 /** The user's network check, made total: a throw, a promise or a malformed answer denies. */
 /** Run a user's permission check: a throw, a promise or a malformed answer denies. */
@@ -463,6 +470,7 @@ class AgentOs {
     #vm;
     #fs;
     #procs;
+    #shells;
     #running = 0;
     #software = NO_SOFTWARE;
     /** Session bookkeeping, made on first use: an idle VM object stays small. */
@@ -477,8 +485,11 @@ class AgentOs {
      */
     static async create(options) {
         validateOptions(options);
-        const vm = callSync(() => binding_js_1.NativeVm.create(options?.limits));
+        const placement = options?.sidecar;
+        const host = callSync(() => (0, sidecar_js_1.nativeHost)(placement?.kind === "explicit" ? placement.handle : undefined));
+        const vm = callSync(() => host.createVm(options?.limits));
         const os = new AgentOs(vm);
+        (0, sidecar_js_1.adoptFacade)(vm, () => os.dispose());
         os.#scheduleDriver = options?.scheduleDriver;
         try {
             const network = options?.permissions?.network;
@@ -491,7 +502,7 @@ class AgentOs {
             if (options?.permissions)
                 configurePermissions(vm, options.permissions);
             for (const m of options?.mounts ?? []) {
-                const driver = mountDriver(m);
+                const driver = mountDriver(m, host);
                 callSync(() => vm.mount(m.path, driver.native, m.readOnly ?? false));
             }
             if (options?.additionalInstructions) {
@@ -500,7 +511,7 @@ class AgentOs {
             }
             if (options?.software?.length) {
                 os.#software = (0, software_js_1.processSoftware)(options.software, invalidOptions);
-                await os.#installSoftware(options.moduleAccessCwd ?? process.cwd());
+                await os.#installSoftware(options.moduleAccessCwd ?? process.cwd(), host);
             }
         }
         catch (err) {
@@ -509,9 +520,13 @@ class AgentOs {
         }
         return os;
     }
-    /** Start a dedicated sidecar process. Not supported yet: rejects with `ERR_AGENT_OS_UNSUPPORTED`. */
-    static async createSidecar(_options) {
-        throw new KernelError("ERR_AGENT_OS_UNSUPPORTED", "explicit sidecars are not supported yet by @rivet-dev/agentos-core");
+    /**
+     * Start a dedicated OS process hosting VMs created with `sidecar: { kind: "explicit", handle }`
+     * (VMs without it stay in this process). `sidecarId` names it (default: a random id).
+     * Resolves once the process is ready.
+     */
+    static async createSidecar(options) {
+        return (0, sidecar_js_1.startSidecar)(options);
     }
     /** Tear down this VM only, releasing its state (open sessions' agents are killed). Idempotent. */
     async dispose() {
@@ -579,15 +594,16 @@ class AgentOs {
     // ---- processes -------------------------------------------------------------------------
     #tracked() {
         if (!this.#procs) {
-            this.#procs = new Map();
             // The channel must not keep this object alive: hold it weakly, so a VM that is dropped
             // without dispose() can still be collected.
             const self = new WeakRef(this);
-            this.#vm.setEventHandler((events) => {
+            const vm = this.#vm;
+            callSync(() => vm.setEventHandler((events) => {
                 const os = self.deref();
                 if (os)
                     os.#dispatch(events);
-            });
+            }));
+            this.#procs = new Map();
         }
         return this.#procs;
     }
@@ -606,6 +622,10 @@ class AgentOs {
         for (const ev of events) {
             if (ev.kind === "session") {
                 this.#sessionEvent(ev.pid, ev.seq ?? 0, ev.json ?? "{}");
+                continue;
+            }
+            if (ev.kind === "shell") {
+                this.#shellOutput(ev.pid, ev.data);
                 continue;
             }
             const t = this.#procs?.get(ev.pid);
@@ -825,22 +845,119 @@ class AgentOs {
     unmountFs(path) {
         callSync(() => this.#vm.unmount(path));
     }
+    // ---- interactive shells ----------------------------------------------------------------
+    #shellMap() {
+        this.#tracked();
+        return (this.#shells ??= new Map());
+    }
+    #shell(shellId) {
+        const s = typeof shellId === "string" ? this.#shells?.get(shellId) : undefined;
+        if (!s)
+            throw new KernelError("ERR_AGENT_OS_UNKNOWN_SHELL", `no such shell: ${String(shellId)}`);
+        return s;
+    }
+    /** Output of shell `id` (an empty chunk: its terminal closed). */
+    #shellOutput(id, data) {
+        const s = this.#shells?.get(`shell-${id}`);
+        if (!s)
+            return;
+        if (data.byteLength === 0) {
+            this.#shellListening(s, false);
+            s.ended = true;
+            return;
+        }
+        if (s.handlers.size === 0) {
+            // In flight when the last handler left: kept for the next one.
+            s.pending.push(data);
+            return;
+        }
+        for (const h of [...s.handlers])
+            h(data);
+    }
+    #shellListening(s, on) {
+        if (s.listening === on)
+            return;
+        s.listening = on;
+        if (on) {
+            if (this.#running++ === 0)
+                this.#vm.setEventsRef(true);
+        }
+        else if (--this.#running === 0) {
+            this.#vm.setEventsRef(false);
+        }
+        if (!s.ended && !s.closed && !this.#vm.disposed)
+            callSync(() => this.#vm.listenShell(s.id, on));
+    }
+    /**
+     * Start an interactive shell (default `sh`) on a new terminal of `cols` × `rows` (80 × 24)
+     * and return its id at once. Its output waits in the terminal until `onShellData` listens:
+     * nothing it prints is lost.
+     */
+    openShell(options) {
+        const id = callSync(() => this.#vm.openShell({
+            command: options?.command,
+            args: options?.args,
+            env: options?.env,
+            cwd: options?.cwd,
+            cols: options?.cols,
+            rows: options?.rows,
+        }));
+        const shellId = `shell-${id}`;
+        this.#shellMap().set(shellId, { id, handlers: new Set(), pending: [], listening: false, ended: false, closed: false });
+        return { shellId };
+    }
+    /** Type at a shell's terminal (^C, arrows and the rest as the bytes a terminal sends). */
+    writeShell(shellId, data) {
+        const s = this.#shell(shellId);
+        callSync(() => this.#vm.writeShell(s.id, data));
+    }
+    /** Receive what a shell's terminal shows, starting with everything not yet delivered. */
+    onShellData(shellId, handler) {
+        const s = this.#shell(shellId);
+        s.handlers.add(handler);
+        const kept = s.pending.splice(0);
+        for (const chunk of kept)
+            handler(chunk);
+        this.#shellListening(s, true);
+        return () => {
+            s.handlers.delete(handler);
+            if (s.handlers.size === 0 && s.listening)
+                this.#shellListening(s, false);
+        };
+    }
+    /** Resize a shell's terminal; its foreground programs get `SIGWINCH`. */
+    resizeShell(shellId, cols, rows) {
+        const s = this.#shell(shellId);
+        if (!Number.isInteger(cols) || !Number.isInteger(rows) || cols < 1 || rows < 1) {
+            throw new KernelError("EINVAL", `resizeShell: cols and rows must be positive integers (got ${cols} × ${rows})`);
+        }
+        callSync(() => this.#vm.resizeShell(s.id, cols, rows));
+    }
+    /** Close a shell: its terminal hangs up and its processes are killed. */
+    closeShell(shellId) {
+        const s = this.#shell(shellId);
+        this.#shells.delete(shellId);
+        s.closed = true;
+        this.#shellListening(s, false);
+        s.handlers.clear();
+        callSync(() => this.#vm.closeShell(s.id));
+    }
     // ---- software --------------------------------------------------------------------------
-    async #installSoftware(moduleAccessCwd) {
+    async #installSoftware(moduleAccessCwd, host) {
         const { roots, bins } = this.#software;
         const base = (0, node_path_1.join)(moduleAccessCwd, "node_modules");
         const baseReal = (0, node_fs_1.existsSync)(base) ? (0, node_fs_1.realpathSync)(base) : undefined;
         if (baseReal) {
-            const driver = createHostDirBackend({ hostPath: baseReal, readOnly: true });
-            callSync(() => this.#vm.mount("/root/node_modules", driver.native, true));
+            const driver = callSync(() => host.createHostDir(baseReal, true));
+            callSync(() => this.#vm.mount("/root/node_modules", driver, true));
         }
         for (const root of roots) {
             const name = root.vmPath.slice("/root/node_modules/".length);
             const inBase = baseReal && (0, node_fs_1.existsSync)((0, node_path_1.join)(baseReal, name)) ? (0, node_fs_1.realpathSync)((0, node_path_1.join)(baseReal, name)) : undefined;
             if (inBase === root.hostPath)
                 continue;
-            const driver = createHostDirBackend({ hostPath: root.hostPath, readOnly: true });
-            callSync(() => this.#vm.mount(root.vmPath, driver.native, true));
+            const driver = callSync(() => host.createHostDir(root.hostPath, true));
+            callSync(() => this.#vm.mount(root.vmPath, driver, true));
         }
         for (const [command, script] of bins) {
             const path = `/usr/local/bin/${command}`;
@@ -988,7 +1105,7 @@ class AgentOs {
     /** Kill the session's agent process and forget the session and its history. */
     closeSession(sessionId) {
         const s = this.#session(sessionId);
-        this.#vm.sessionClose(s.handle);
+        callSync(() => this.#vm.sessionClose(s.handle));
         s.drop();
         this.#st().sessions.delete(sessionId);
         this.#st().byHandle.delete(s.handle);

@@ -13,7 +13,6 @@ import {
   NativeVm,
   createNativeHostDir,
   createNativeMemoryFs,
-  createNativeS3,
   type KernelProcessInfo,
   type LimitsOptions,
   type NetworkDecision,
@@ -42,9 +41,12 @@ import {
   type SessionModes,
 } from "./sessions.js";
 import { CronManager, type CronEventHandler, type CronJob, type CronJobInfo, type CronJobOptions, type ScheduleDriver } from "./cron.js";
+import { AgentOsSidecar, adoptFacade, isSidecar, nativeHost, startSidecar, type NativeHost } from "./sidecar.js";
 
 export { defineSoftware } from "./software.js";
 export { TimerScheduleDriver } from "./cron.js";
+export { AgentOsSidecar } from "./sidecar.js";
+export type { SidecarDescription, SidecarExitInfo } from "./sidecar.js";
 export type {
   CronAction,
   CronClock,
@@ -278,7 +280,10 @@ export interface AgentOsOptions {
   additionalInstructions?: string;
   /** Host directory whose `node_modules` software packages' dependencies resolve from. Default `process.cwd()`. */
   moduleAccessCwd?: string;
-  /** Which sidecar hosts the VM. Default: the process-global shared sidecar. */
+  /**
+   * Which sidecar hosts the VM. Default: the process-global shared sidecar, in this process.
+   * `{ kind: "explicit", handle }` puts it in a sidecar process from `AgentOs.createSidecar()`.
+   */
   sidecar?: SidecarPlacement;
   /**
    * Decides when cron jobs fire. Default: a `TimerScheduleDriver` on the real clock (timers
@@ -330,6 +335,21 @@ export interface EgressRule {
 }
 
 /** Options of `exec`. */
+/** `openShell`'s options. */
+export interface OpenShellOptions {
+  /** Program to run on the terminal (default `sh`). */
+  command?: string;
+  args?: string[];
+  /** Variables added to the environment (`TERM=xterm-256color`, and `COLUMNS`/`LINES` when sizes are given). */
+  env?: Record<string, string>;
+  /** Working directory (default `/home/user`). */
+  cwd?: string;
+  /** Terminal width (default 80). */
+  cols?: number;
+  /** Terminal height (default 24). */
+  rows?: number;
+}
+
 export interface ExecOptions {
   /** Environment variables added to the VM's base environment. */
   env?: Record<string, string>;
@@ -550,8 +570,8 @@ function validateOptions(options: unknown): void {
     if (!isObject(sidecar) || (sidecar.kind !== "shared" && sidecar.kind !== "explicit")) {
       throw invalidOptions('option `sidecar` must be { kind: "shared" } or { kind: "explicit", handle }');
     }
-    if (sidecar.kind === "explicit") {
-      throw invalidOptions('option `sidecar: { kind: "explicit" }` is not supported yet by @rivet-dev/agentos-core');
+    if (sidecar.kind === "explicit" && !isSidecar(sidecar.handle)) {
+      throw invalidOptions('option `sidecar: { kind: "explicit", handle }` needs a handle from AgentOs.createSidecar()');
     }
     if (sidecar.pool !== undefined && sidecar.pool !== "default") {
       throw invalidOptions("option `sidecar.pool` (named pools) is not supported yet; omit it to use the default pool");
@@ -743,26 +763,22 @@ function nativeOf(driver: VirtualFileSystem): NativeFs {
   return driver instanceof NativeFileSystem ? driver.native : jsDriver(driver);
 }
 
-function mountDriver(m: MountConfig): NativeFileSystem {
+/** The filesystem of a mount; plugins are made by `host` (in the VM's sidecar). */
+function mountDriver(m: MountConfig, host: NativeHost): NativeFileSystem {
   if ("driver" in m) return m.driver instanceof NativeFileSystem ? m.driver : new NativeFileSystem(nativeOf(m.driver));
-  if (m.plugin.id === "host_dir") return createHostDirBackend({ hostPath: m.plugin.config.hostPath, readOnly: m.readOnly ?? false });
+  const readOnly = m.readOnly ?? false;
+  if (m.plugin.id === "host_dir") {
+    const { hostPath } = m.plugin.config;
+    return new NativeFileSystem(callSync(() => host.createHostDir(hostPath, readOnly)));
+  }
   if (m.plugin.id === "s3") {
     const { bucket, prefix, region, endpoint, credentials } = m.plugin.config;
     const config = { bucket, prefix, region, endpoint, accessKeyId: credentials?.accessKeyId, secretAccessKey: credentials?.secretAccessKey };
-    return new NativeFileSystem(callSync(() => createNativeS3(config, m.readOnly ?? false)));
+    return new NativeFileSystem(callSync(() => host.createS3(config, readOnly)));
   }
-  return new InMemoryFileSystem();
+  return new NativeFileSystem(callSync(() => host.createMemoryFs()));
 }
 
-/**
- * A dedicated sidecar process hosting a group of VMs. Not available in this build yet:
- * `AgentOs.createSidecar()` rejects with `ERR_AGENT_OS_UNSUPPORTED`.
- */
-export declare class AgentOsSidecar {
-  readonly sidecarId: string;
-  describe(): { sidecarId: string; state: "ready" | "disposing" | "disposed"; activeVmCount: number };
-  dispose(): Promise<void>;
-}
 
 /** The user's network check, made total: a throw, a promise or a malformed answer denies. */
 /** Run a user's permission check: a throw, a promise or a malformed answer denies. */
@@ -831,6 +847,19 @@ function processInfo(p: KernelProcessInfo): ProcessInfo {
 /** No software: shared by every VM created without it (never mutated). */
 const NO_SOFTWARE: ProcessedSoftware = { roots: [], agents: new Map(), bins: new Map() };
 
+/** An interactive shell, as the facade tracks it. */
+interface ShellState {
+  id: number;
+  handlers: Set<(data: Uint8Array) => void>;
+  /** Output that arrived while no handler was attached. */
+  pending: Uint8Array[];
+  /** Whether the terminal's output is being delivered (then the VM's events keep Node alive). */
+  listening: boolean;
+  /** Its terminal closed (every program on it exited). */
+  ended: boolean;
+  closed: boolean;
+}
+
 /** A VM's agent sessions, as the facade tracks them. */
 interface AgentState {
   sessions: Map<string, SessionState>;
@@ -849,6 +878,7 @@ export class AgentOs {
   #vm: NativeVm;
   #fs: NativeFs;
   #procs?: Map<number, Tracked>;
+  #shells?: Map<string, ShellState>;
   #running = 0;
   #software: ProcessedSoftware = NO_SOFTWARE;
   /** Session bookkeeping, made on first use: an idle VM object stays small. */
@@ -865,8 +895,11 @@ export class AgentOs {
    */
   static async create(options?: AgentOsOptions): Promise<AgentOs> {
     validateOptions(options);
-    const vm = callSync(() => NativeVm.create(options?.limits as LimitsOptions | undefined));
+    const placement = options?.sidecar;
+    const host = callSync(() => nativeHost(placement?.kind === "explicit" ? placement.handle : undefined));
+    const vm = callSync(() => host.createVm(options?.limits as LimitsOptions | undefined));
     const os = new AgentOs(vm);
+    adoptFacade(vm, () => os.dispose());
     os.#scheduleDriver = options?.scheduleDriver;
     try {
       const network = options?.permissions?.network;
@@ -883,7 +916,7 @@ export class AgentOs {
       }
       if (options?.permissions) configurePermissions(vm, options.permissions);
       for (const m of options?.mounts ?? []) {
-        const driver = mountDriver(m);
+        const driver = mountDriver(m, host);
         callSync(() => vm.mount(m.path, driver.native, m.readOnly ?? false));
       }
       if (options?.additionalInstructions) {
@@ -892,7 +925,7 @@ export class AgentOs {
       }
       if (options?.software?.length) {
         os.#software = processSoftware(options.software, invalidOptions);
-        await os.#installSoftware(options.moduleAccessCwd ?? process.cwd());
+        await os.#installSoftware(options.moduleAccessCwd ?? process.cwd(), host);
       }
     } catch (err) {
       vm.dispose();
@@ -901,9 +934,13 @@ export class AgentOs {
     return os;
   }
 
-  /** Start a dedicated sidecar process. Not supported yet: rejects with `ERR_AGENT_OS_UNSUPPORTED`. */
-  static async createSidecar(_options?: { sidecarId?: string }): Promise<AgentOsSidecar> {
-    throw new KernelError("ERR_AGENT_OS_UNSUPPORTED", "explicit sidecars are not supported yet by @rivet-dev/agentos-core");
+  /**
+   * Start a dedicated OS process hosting VMs created with `sidecar: { kind: "explicit", handle }`
+   * (VMs without it stay in this process). `sidecarId` names it (default: a random id).
+   * Resolves once the process is ready.
+   */
+  static async createSidecar(options?: { sidecarId?: string }): Promise<AgentOsSidecar> {
+    return startSidecar(options);
   }
 
   /** Tear down this VM only, releasing its state (open sessions' agents are killed). Idempotent. */
@@ -987,14 +1024,17 @@ export class AgentOs {
 
   #tracked(): Map<number, Tracked> {
     if (!this.#procs) {
-      this.#procs = new Map();
       // The channel must not keep this object alive: hold it weakly, so a VM that is dropped
       // without dispose() can still be collected.
       const self = new WeakRef(this);
-      this.#vm.setEventHandler((events) => {
-        const os = self.deref();
-        if (os) os.#dispatch(events);
-      });
+      const vm = this.#vm;
+      callSync(() =>
+        vm.setEventHandler((events) => {
+          const os = self.deref();
+          if (os) os.#dispatch(events);
+        }),
+      );
+      this.#procs = new Map();
     }
     return this.#procs;
   }
@@ -1012,6 +1052,10 @@ export class AgentOs {
     for (const ev of events) {
       if (ev.kind === "session") {
         this.#sessionEvent(ev.pid, ev.seq ?? 0, ev.json ?? "{}");
+        continue;
+      }
+      if (ev.kind === "shell") {
+        this.#shellOutput(ev.pid, ev.data!);
         continue;
       }
       const t = this.#procs?.get(ev.pid);
@@ -1231,22 +1275,122 @@ export class AgentOs {
     callSync(() => this.#vm.unmount(path));
   }
 
+  // ---- interactive shells ----------------------------------------------------------------
+
+  #shellMap(): Map<string, ShellState> {
+    this.#tracked();
+    return (this.#shells ??= new Map());
+  }
+
+  #shell(shellId: string): ShellState {
+    const s = typeof shellId === "string" ? this.#shells?.get(shellId) : undefined;
+    if (!s) throw new KernelError("ERR_AGENT_OS_UNKNOWN_SHELL", `no such shell: ${String(shellId)}`);
+    return s;
+  }
+
+  /** Output of shell `id` (an empty chunk: its terminal closed). */
+  #shellOutput(id: number, data: Uint8Array): void {
+    const s = this.#shells?.get(`shell-${id}`);
+    if (!s) return;
+    if (data.byteLength === 0) {
+      this.#shellListening(s, false);
+      s.ended = true;
+      return;
+    }
+    if (s.handlers.size === 0) {
+      // In flight when the last handler left: kept for the next one.
+      s.pending.push(data);
+      return;
+    }
+    for (const h of [...s.handlers]) h(data);
+  }
+
+  #shellListening(s: ShellState, on: boolean): void {
+    if (s.listening === on) return;
+    s.listening = on;
+    if (on) {
+      if (this.#running++ === 0) this.#vm.setEventsRef(true);
+    } else if (--this.#running === 0) {
+      this.#vm.setEventsRef(false);
+    }
+    if (!s.ended && !s.closed && !this.#vm.disposed) callSync(() => this.#vm.listenShell(s.id, on));
+  }
+
+  /**
+   * Start an interactive shell (default `sh`) on a new terminal of `cols` × `rows` (80 × 24)
+   * and return its id at once. Its output waits in the terminal until `onShellData` listens:
+   * nothing it prints is lost.
+   */
+  openShell(options?: OpenShellOptions): { shellId: string } {
+    const id = callSync(() =>
+      this.#vm.openShell({
+        command: options?.command,
+        args: options?.args,
+        env: options?.env,
+        cwd: options?.cwd,
+        cols: options?.cols,
+        rows: options?.rows,
+      }),
+    );
+    const shellId = `shell-${id}`;
+    this.#shellMap().set(shellId, { id, handlers: new Set(), pending: [], listening: false, ended: false, closed: false });
+    return { shellId };
+  }
+
+  /** Type at a shell's terminal (^C, arrows and the rest as the bytes a terminal sends). */
+  writeShell(shellId: string, data: string | Uint8Array): void {
+    const s = this.#shell(shellId);
+    callSync(() => this.#vm.writeShell(s.id, data));
+  }
+
+  /** Receive what a shell's terminal shows, starting with everything not yet delivered. */
+  onShellData(shellId: string, handler: (data: Uint8Array) => void): () => void {
+    const s = this.#shell(shellId);
+    s.handlers.add(handler);
+    const kept = s.pending.splice(0);
+    for (const chunk of kept) handler(chunk);
+    this.#shellListening(s, true);
+    return () => {
+      s.handlers.delete(handler);
+      if (s.handlers.size === 0 && s.listening) this.#shellListening(s, false);
+    };
+  }
+
+  /** Resize a shell's terminal; its foreground programs get `SIGWINCH`. */
+  resizeShell(shellId: string, cols: number, rows: number): void {
+    const s = this.#shell(shellId);
+    if (!Number.isInteger(cols) || !Number.isInteger(rows) || cols < 1 || rows < 1) {
+      throw new KernelError("EINVAL", `resizeShell: cols and rows must be positive integers (got ${cols} × ${rows})`);
+    }
+    callSync(() => this.#vm.resizeShell(s.id, cols, rows));
+  }
+
+  /** Close a shell: its terminal hangs up and its processes are killed. */
+  closeShell(shellId: string): void {
+    const s = this.#shell(shellId);
+    this.#shells!.delete(shellId);
+    s.closed = true;
+    this.#shellListening(s, false);
+    s.handlers.clear();
+    callSync(() => this.#vm.closeShell(s.id));
+  }
+
   // ---- software --------------------------------------------------------------------------
 
-  async #installSoftware(moduleAccessCwd: string): Promise<void> {
+  async #installSoftware(moduleAccessCwd: string, host: NativeHost): Promise<void> {
     const { roots, bins } = this.#software;
     const base = join(moduleAccessCwd, "node_modules");
     const baseReal = existsSync(base) ? realpathSync(base) : undefined;
     if (baseReal) {
-      const driver = createHostDirBackend({ hostPath: baseReal, readOnly: true });
-      callSync(() => this.#vm.mount("/root/node_modules", driver.native, true));
+      const driver = callSync(() => host.createHostDir(baseReal, true));
+      callSync(() => this.#vm.mount("/root/node_modules", driver, true));
     }
     for (const root of roots) {
       const name = root.vmPath.slice("/root/node_modules/".length);
       const inBase = baseReal && existsSync(join(baseReal, name)) ? realpathSync(join(baseReal, name)) : undefined;
       if (inBase === root.hostPath) continue;
-      const driver = createHostDirBackend({ hostPath: root.hostPath, readOnly: true });
-      callSync(() => this.#vm.mount(root.vmPath, driver.native, true));
+      const driver = callSync(() => host.createHostDir(root.hostPath, true));
+      callSync(() => this.#vm.mount(root.vmPath, driver, true));
     }
     for (const [command, script] of bins) {
       const path = `/usr/local/bin/${command}`;
@@ -1405,7 +1549,7 @@ export class AgentOs {
   /** Kill the session's agent process and forget the session and its history. */
   closeSession(sessionId: string): void {
     const s = this.#session(sessionId);
-    this.#vm.sessionClose(s.handle);
+    callSync(() => this.#vm.sessionClose(s.handle));
     s.drop();
     this.#st().sessions.delete(sessionId);
     this.#st().byHandle.delete(s.handle);

@@ -119,9 +119,17 @@ pub fn main(ctx: Ctx) -> ProgramFuture {
                 .filter(|v| *v > 0)
                 .unwrap_or(d)
         };
+        // As ncurses: COLUMNS/LINES win, then the terminal's size, then the defaults.
+        let size = ctx
+            .fds
+            .get(1)
+            .ok()
+            .or_else(|| ctx.fds.get(2).ok())
+            .and_then(|f| f.as_tty().map(|t| t.winsize()));
+        let (cols, lines) = size.map_or((80, 24), |(c, r)| (i64::from(c), i64::from(r)));
         let out = match cap.as_str() {
-            "cols" | "columns" => Some(format!("{}\n", num_env("COLUMNS", 80))),
-            "lines" => Some(format!("{}\n", num_env("LINES", 24))),
+            "cols" | "columns" => Some(format!("{}\n", num_env("COLUMNS", cols))),
+            "lines" => Some(format!("{}\n", num_env("LINES", lines))),
             "colors" => {
                 let n = if term == "dumb" {
                     -1

@@ -1115,6 +1115,15 @@ impl KernelHost {
                 let (cols, rows) = pty.winsize();
                 Ok(json!({ "columns": cols, "rows": rows }))
             }
+            "signalCatch" => {
+                let n = arg_i64(&a, "sig").unwrap_or(0);
+                let sig = i32::try_from(n)
+                    .ok()
+                    .and_then(crate::kernel::process::Signal::from_number)
+                    .ok_or_else(|| errno_err(Errno::EINVAL, "sigaction"))?;
+                self.proc.catch(sig, arg_bool(&a, "on"));
+                Ok(json!(true))
+            }
             "ttySetRaw" => {
                 let fd = arg_i64(&a, "fd").unwrap_or(-1) as i32;
                 let f = self.file(fd, "tcsetattr")?;
@@ -1152,6 +1161,24 @@ impl KernelHost {
                     let code = child.wait().await;
                     kernel.procs().reap(child.pid);
                     Ok(Self::wait_result(code))
+                })
+            }
+            "signalWait" => {
+                let proc = self.proc.clone();
+                Box::pin(async move {
+                    loop {
+                        proc.any_signal().await;
+                        let caught = proc.take_caught();
+                        if !caught.is_empty() {
+                            return Ok(json!(caught
+                                .iter()
+                                .map(|s| s.number())
+                                .collect::<Vec<_>>()));
+                        }
+                        // Only a signal that ends the process is pending: it is ending.
+                        proc.fatal_signal().await;
+                        std::future::pending::<()>().await;
+                    }
                 })
             }
             "sleep" => {

@@ -722,6 +722,10 @@ impl Shell {
             Ok(p) => {
                 self.status = p.wait().await;
                 self.kernel.procs().reap(p.pid);
+                if self.interactive && self.status != 128 + Signal::SIGINT.number() {
+                    // The program handled the ^C itself: the command line goes on (bash).
+                    self.proc.discard(Signal::SIGINT);
+                }
             }
             Err(ExecError::Limit(e)) => self.fork_failed(e).await,
             Err(e) => {

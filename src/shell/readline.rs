@@ -419,6 +419,10 @@ impl Shell {
         }
         let mut src = String::new();
         loop {
+            // `checkwinsize` (on in bash 5): COLUMNS and LINES follow the terminal.
+            let (cols, rows) = pty.winsize();
+            let _ = self.set("COLUMNS", &cols.to_string());
+            let _ = self.set("LINES", &rows.to_string());
             let ps = if src.is_empty() { "PS1" } else { "PS2" };
             let prompt = expand_prompt(self, &self.get(ps).unwrap_or_default());
             let line = match self.read_line(&pty, prompt).await {
@@ -456,7 +460,7 @@ impl Shell {
             src.clear();
             let r = self.run_program(&prog).await;
             // A ^C that arrived while the command ran is spent.
-            let interrupted = self.proc.take_caught().contains(&Signal::SIGINT);
+            let _ = self.proc.take_caught();
             match r {
                 Err(Ctl::Exit(code)) => {
                     self.tty_write("exit\n").await;
@@ -465,8 +469,8 @@ impl Shell {
                 Err(Ctl::Interrupted) => self.status = 130,
                 _ => {}
             }
-            if interrupted || self.status == 130 {
-                // The terminal echoed ^C; end that line as bash does.
+            if self.status == 130 {
+                // ^C ended the command and the terminal echoed it; end that line as bash does.
                 self.tty_write("\n").await;
             }
         }

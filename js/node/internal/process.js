@@ -3,6 +3,7 @@
 
 import { EventEmitter } from "events";
 import { sys, now, exit as sysExit, core } from "./sys.js";
+import { signalNumber, watchSignal, unwatchSignal } from "./signals.js";
 
 export const process = new EventEmitter();
 // `Object.prototype.toString.call(process)` is "[object process]" in Node; SDKs detect the
@@ -217,3 +218,20 @@ function makeEnv(vars) {
     },
   });
 }
+
+// `process.on("SIGINT", …)`: the first listener of a signal catches it in the kernel, the last
+// one removed restores its default action.
+const signalRelays = new Map();
+process.on("newListener", (event) => {
+  const n = signalNumber(event);
+  if (n === undefined || signalRelays.has(event)) return;
+  const relay = () => process.emit(event, event, n);
+  signalRelays.set(event, relay);
+  watchSignal(n, relay);
+});
+process.on("removeListener", (event) => {
+  const relay = signalRelays.get(event);
+  if (!relay || process.listenerCount(event) > 0) return;
+  signalRelays.delete(event);
+  unwatchSignal(signalNumber(event), relay);
+});

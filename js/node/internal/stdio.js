@@ -6,6 +6,7 @@ import { Buffer } from "buffer";
 // costs more than deserialising it.
 import { Readable, Writable } from "../stream.js";
 import { writeSync, readAsync, sys } from "./sys.js";
+import { watchSignal } from "./signals.js";
 
 function toBytes(chunk, encoding) {
   if (typeof chunk === "string") return Buffer.from(chunk, encoding || "utf8");
@@ -55,6 +56,8 @@ export function ttySize(fd) {
 export function makeTtyWriter(stream, fd) {
   stream.isTTY = true;
   stream._type = "tty";
+  // SIGWINCH (resizeShell) is "resize", as Node's tty.WriteStream emits it.
+  watchSignal(28, () => stream.emit("resize"));
   // Always the terminal's current size: resizeShell changes it.
   Object.defineProperty(stream, "columns", { get: () => ttySize(fd).columns, configurable: true, enumerable: true });
   Object.defineProperty(stream, "rows", { get: () => ttySize(fd).rows, configurable: true, enumerable: true });

@@ -190,6 +190,11 @@ impl Process {
             .find_map(Signal::from_number)
     }
 
+    /// Forget a pending `sig` (it was dealt with elsewhere).
+    pub fn discard(&self, sig: Signal) {
+        self.sig.lock().pending &= !sig.bit();
+    }
+
     /// Take the pending signals a handler was installed for.
     pub fn take_caught(&self) -> Vec<Signal> {
         let mut s = self.sig.lock();

@@ -1,0 +1,777 @@
+"use strict";
+Object.defineProperty(exports, "__esModule", { value: true });
+exports.AgentOsSidecar = exports.inProcessHost = void 0;
+exports.startSidecar = startSidecar;
+exports.nativeHost = nativeHost;
+exports.isSidecar = isSidecar;
+exports.adoptFacade = adoptFacade;
+/**
+ * Explicit sidecars (`AgentOs.createSidecar()`): a dedicated OS process hosting a group of VMs.
+ *
+ * The facade (`AgentOs`, sessions, cron, software, JS drivers) keeps running in this process
+ * unchanged; only the native objects move. A VM created with `sidecar: { kind: "explicit",
+ * handle }` gets a `NativeVm`/`NativeFs` that are proxies: each call is forwarded to the
+ * sidecar's process (`sidecar-host.ts`), which runs it on the real native object. Calls the
+ * binding makes synchronous stay synchronous: a worker thread (`sidecar-worker.ts`) owns the
+ * channel to the child, and the JS thread blocks on `Atomics.wait` until the answer is there.
+ * Functions passed to native methods (the event handler, permission checks) stay here: the
+ * child calls them through stubs.
+ *
+ * Filesystems: mount plugins (`memory`, `host_dir`, `s3`) and the software's `node_modules`
+ * of an explicit VM are made in its sidecar. A filesystem of this process handed to an
+ * explicit VM (`createInMemoryFileSystem()`, a user's `VirtualFileSystem` object) is mounted
+ * there as a JS driver whose operations run here, on the original: it stays shared with
+ * everything else it is mounted in.
+ *
+ * If the sidecar's process dies, pending calls of its VMs reject (a pending `waitProcess`
+ * resolves with 137, and the processes this process tracks get exit events with 137), later
+ * calls throw `ERR_AGENT_OS_SIDECAR_EXITED`, and the sidecar's `exit` handlers run.
+ */
+const node_crypto_1 = require("node:crypto");
+const node_path_1 = require("node:path");
+const node_worker_threads_1 = require("node:worker_threads");
+const binding_js_1 = require("./binding.js");
+const index_js_1 = require("./index.js");
+const sidecar_host_js_1 = require("./sidecar-host.js");
+/** The default: VMs are tenants of this process's default sidecar. */
+exports.inProcessHost = {
+    createVm: (limits) => binding_js_1.NativeVm.create(limits),
+    createMemoryFs: () => (0, binding_js_1.createNativeMemoryFs)(),
+    createHostDir: (hostPath, readOnly) => (0, binding_js_1.createNativeHostDir)(hostPath, readOnly),
+    createS3: (config, readOnly) => (0, binding_js_1.createNativeS3)(config, readOnly),
+};
+/**
+ * Methods of `NativeVm`/`NativeFs` that return a promise (from `binding.d.ts`). Every other
+ * method is synchronous, and a call to it blocks until the sidecar answered.
+ */
+const ASYNC_METHODS = new Set([
+    // NativeVm
+    "fetch",
+    "fetchRead",
+    "execFinish",
+    "wait",
+    "sessionStart",
+    "sessionRequest",
+    "sessionCancel",
+    // NativeFs
+    "readFile",
+    "pread",
+    "writeFile",
+    "pwrite",
+    "readFiles",
+    "writeFiles",
+    "mkdir",
+    "readDir",
+    "readDirStat",
+    "readdirRecursive",
+    "stat",
+    "lstat",
+    "exists",
+    "rename",
+    "move",
+    "remove",
+    "removeFile",
+    "removeDir",
+    "realpath",
+    "symlink",
+    "readlink",
+    "link",
+    "chmod",
+    "chown",
+    "utimes",
+    "truncate",
+]);
+/** Methods whose function arguments must answer (permission checks): the child awaits them. */
+const ANSWERING_CALLBACKS = new Set(["configureNetwork", "configurePermissions"]);
+/** Longest a synchronous call waits for the sidecar before it fails. */
+const SYNC_TIMEOUT_MS = 60_000;
+/** Longest `dispose()` waits for the process to exit before it kills it. */
+const EXIT_GRACE_MS = 5_000;
+/** Proxy → its target, to recognise our proxies among arguments. */
+const remotes = new WeakMap();
+/** Proxies collected without dispose: the child drops its handle. */
+const collected = new FinalizationRegistry(({ link, h }) => link.release(h));
+/** Sidecars whose process may still run: killed if this process exits first. */
+const live = new Set();
+let exitHookInstalled = false;
+/** One forwarding function per method name, shared by every proxy (`this` is the proxy). */
+const forwarders = new Map();
+function forwarder(name) {
+    let f = forwarders.get(name);
+    if (!f) {
+        f = ASYNC_METHODS.has(name)
+            ? function (...a) {
+                return this.sidecarLink.callAsync(this, name, a);
+            }
+            : function (...a) {
+                return this.sidecarLink.callSync(this, name, a);
+            };
+        forwarders.set(name, f);
+    }
+    return f;
+}
+/**
+ * Own members of the target win; any other method name is forwarded to the child. (So the
+ * targets' member names must not be names of native methods: `sidecarLink`, not `link`.)
+ */
+const trap = {
+    get(target, prop) {
+        if (prop in target || typeof prop !== "string" || !METHOD_NAME.test(prop) || NOT_METHODS.has(prop)) {
+            return Reflect.get(target, prop, target);
+        }
+        return forwarder(prop);
+    },
+};
+/** What a native method's name looks like. */
+const METHOD_NAME = /^[a-z][A-Za-z0-9]*$/;
+/** Names that libraries probe objects for (promises, JSON, inspectors, test matchers): not forwarded. */
+const NOT_METHODS = new Set(["then", "toJSON", "inspect", "asymmetricMatch", "nodeType"]);
+function exitedError(link) {
+    const how = link.exit?.signal ? `killed by ${link.exit.signal}` : `exit code ${link.exit?.code ?? "unknown"}`;
+    return new index_js_1.KernelError("ERR_AGENT_OS_SIDECAR_EXITED", `sidecar ${link.sidecarId} (pid ${link.pid}) exited (${how})`);
+}
+function disposedError(vmId) {
+    return new index_js_1.KernelError("ERR_AGENT_OS_DISPOSED", `VM ${vmId} has been disposed`);
+}
+/** A filesystem in the child. Every method is forwarded. */
+class RemoteFs {
+    sidecarLink;
+    handle;
+    ownerVm;
+    constructor(sidecarLink, handle, ownerVm) {
+        this.sidecarLink = sidecarLink;
+        this.handle = handle;
+        this.ownerVm = ownerVm;
+    }
+}
+/** A VM in the child: what it must know locally; every other method is forwarded. */
+class RemoteVm {
+    sidecarLink;
+    handle;
+    vmId;
+    fs;
+    /** Set by `dispose()` (the child is told without waiting). */
+    isDisposed = false;
+    /** Whether this VM currently keeps the host process alive (`setEventsRef(true)`). */
+    refd = false;
+    handler;
+    handlerSent = false;
+    /** Processes started through the API that have not exited: they get exit events if the child dies. */
+    pids = new Set();
+    /** Open interactive shells: they get an end-of-output event if the child dies. */
+    shells = new Set();
+    /** The facade's `dispose()`, which `AgentOsSidecar.dispose()` runs. */
+    facadeDispose;
+    /** The target itself (methods run with `this` = the proxy). */
+    self;
+    constructor(sidecarLink, handle, vmId, fs) {
+        this.sidecarLink = sidecarLink;
+        this.handle = handle;
+        this.vmId = vmId;
+        this.fs = fs;
+        this.self = this;
+    }
+    get id() {
+        return this.vmId;
+    }
+    get disposed() {
+        return this.isDisposed;
+    }
+    filesystem() {
+        return this.fs;
+    }
+    dispose() {
+        if (this.isDisposed)
+            return;
+        this.isDisposed = true;
+        this.sidecarLink.vms.delete(this.self);
+        this.setEventsRef(false);
+        this.sidecarLink.dropCallbacks(this.handle);
+        this.sidecarLink.post(this.handle, "dispose", []);
+    }
+    setEventHandler(handler) {
+        this.sidecarLink.check(this);
+        this.handler = handler;
+        if (this.handlerSent)
+            return;
+        this.handlerSent = true;
+        const deliver = (events) => {
+            for (const ev of events) {
+                if (ev.kind === "exit")
+                    this.pids.delete(ev.pid);
+                else if (ev.kind === "shell" && ev.data?.byteLength === 0)
+                    this.shells.delete(ev.pid);
+            }
+            this.handler?.(events);
+        };
+        this.sidecarLink.post(this.handle, "setEventHandler", [deliver]);
+    }
+    setEventsRef(on) {
+        // The child is kept alive by its channel; only this process's liveness is decided here.
+        if (on === this.refd)
+            return;
+        this.refd = on;
+        if (on)
+            this.sidecarLink.ref();
+        else
+            this.sidecarLink.unref();
+    }
+    spawn(...a) {
+        const pid = this.sidecarLink.callSync(this, "spawn", a);
+        this.pids.add(pid);
+        return pid;
+    }
+    execStart(...a) {
+        const pid = this.sidecarLink.callSync(this, "execStart", a);
+        this.pids.add(pid);
+        return pid;
+    }
+    openShell(...a) {
+        const id = this.sidecarLink.callSync(this, "openShell", a);
+        this.shells.add(id);
+        return id;
+    }
+    /** Stopping to listen to a shell of a dead sidecar is already done (its output ended). */
+    listenShell(id, on) {
+        if (!on && this.sidecarLink.exit && !this.isDisposed)
+            return;
+        this.sidecarLink.callSync(this, "listenShell", [id, on]);
+    }
+    closeShell(id) {
+        this.sidecarLink.callSync(this, "closeShell", [id]);
+        this.shells.delete(id);
+    }
+    execFinish(pid, timeoutMs) {
+        return this.sidecarLink.callAsync(this, "execFinish", [pid, timeoutMs]).finally(() => this.pids.delete(pid));
+    }
+    /** A wait pending when the child dies resolves as a SIGKILL would (137): nobody hangs. */
+    wait(pid) {
+        return this.sidecarLink.callAsync(this, "wait", [pid], () => 137);
+    }
+    /**
+     * The child died: tracked processes end with 137 and open shells' output ends, so exit
+     * handlers, `exec` streams and shell listeners settle.
+     */
+    sidecarExited() {
+        if (this.isDisposed || !this.handler)
+            return;
+        const events = [
+            ...[...this.pids].map((pid) => ({ kind: "exit", pid, exitCode: 137 })),
+            ...[...this.shells].map((id) => ({ kind: "shell", pid: id, data: new Uint8Array(0) })),
+        ];
+        this.pids.clear();
+        this.shells.clear();
+        if (events.length > 0)
+            this.handler(events);
+    }
+}
+/** The connection to one sidecar process: the worker, pending calls and callbacks. */
+class Link {
+    sidecarId;
+    vms = new Set();
+    state = "ready";
+    /** `dispose()` was called: an exit is not a crash. */
+    disposeRequested = false;
+    pid = 0;
+    exit;
+    exitHandlers = new Set();
+    #worker;
+    #syncPort;
+    #flag;
+    #pending = new Map();
+    #callbacks = new Map();
+    #nextId = 1;
+    #nextCb = 1;
+    #refs = 0;
+    #exited;
+    #onExited;
+    #ready;
+    constructor(sidecarId) {
+        this.sidecarId = sidecarId;
+        const { port1, port2 } = new node_worker_threads_1.MessageChannel();
+        const flag = new SharedArrayBuffer(4);
+        this.#syncPort = port1;
+        this.#flag = new Int32Array(flag);
+        this.#exited = new Promise((resolve) => (this.#onExited = resolve));
+        this.#worker = new node_worker_threads_1.Worker((0, node_path_1.join)(__dirname, "sidecar-worker.js"), { workerData: { syncPort: port2, flag }, transferList: [port2] });
+        this.#worker.on("message", (m) => this.#receive(m));
+        this.#worker.on("error", () => this.#died({ code: null, signal: null }));
+        this.#worker.on("exit", () => this.#died({ code: null, signal: null }));
+    }
+    /** Resolves once the child loaded the addon. */
+    ready() {
+        return new Promise((resolve, reject) => (this.#ready = { resolve, reject }));
+    }
+    get activeVmCount() {
+        return this.vms.size;
+    }
+    /** Startup is over: the worker keeps the host alive only while something is pending. */
+    started() {
+        if (this.#refs === 0)
+            this.#worker.unref();
+    }
+    ref() {
+        if (this.#refs++ === 0 && !this.exit)
+            this.#worker.ref();
+    }
+    unref() {
+        if (this.#refs > 0 && --this.#refs === 0)
+            this.#worker.unref();
+    }
+    /** Throw if `target` can no longer be called. */
+    check(target) {
+        const vm = target instanceof RemoteVm ? target : target.ownerVm;
+        if (vm?.isDisposed)
+            throw disposedError(vm.vmId);
+        if (this.exit)
+            throw exitedError(this);
+    }
+    #addCallback(fn, owner) {
+        const id = this.#nextCb++;
+        this.#callbacks.set(id, { fn, owner });
+        return id;
+    }
+    dropCallbacks(owner) {
+        for (const [id, c] of this.#callbacks)
+            if (c.owner === owner)
+                this.#callbacks.delete(id);
+    }
+    /** Arguments as they cross: functions become callbacks, native objects handles or drivers. */
+    #encode(owner, method, args) {
+        return args.map((v) => {
+            if (typeof v === "function") {
+                return { $cb: this.#addCallback(v, owner), r: ANSWERING_CALLBACKS.has(method) };
+            }
+            if (typeof v !== "object" || v === null)
+                return v;
+            const remote = remotes.get(v);
+            if (remote?.sidecarLink === this)
+                return { $h: remote.handle };
+            if (remote || v instanceof binding_js_1.NativeFs) {
+                // A filesystem of this process (or of another sidecar): mounted there as a JS driver.
+                const fs = v;
+                return { $drv: this.#addCallback((call) => runOnFs(fs, call), owner) };
+            }
+            return v;
+        });
+    }
+    #decode(v, owner) {
+        if (typeof v !== "object" || v === null || typeof v.$h !== "number")
+            return v;
+        const r = v;
+        if (typeof r.vm === "number") {
+            const fsTarget = new RemoteFs(this, r.fs);
+            const vm = new RemoteVm(this, r.$h, r.vm, this.#proxy(fsTarget));
+            // The VM's filesystem fails once the VM is disposed, as in-process.
+            fsTarget.ownerVm = vm;
+            this.vms.add(vm);
+            return this.#proxy(vm);
+        }
+        return this.#proxy(new RemoteFs(this, r.$h, owner));
+    }
+    #proxy(target) {
+        const p = new Proxy(target, trap);
+        remotes.set(p, target);
+        collected.register(p, { link: this, h: target.handle });
+        return p;
+    }
+    /** A call whose answer is not awaited (ordering with later calls is kept). */
+    post(h, m, a) {
+        if (this.exit)
+            return;
+        this.#worker.postMessage({ t: "call", id: 0, h, m, a: this.#encode(h, m, a) });
+    }
+    release(h) {
+        if (!this.exit)
+            this.#worker.postMessage({ t: "release", h });
+    }
+    /** A synchronous method: post the call and block until the worker has the answer. */
+    callSync(target, m, a) {
+        this.check(target);
+        const id = this.#nextId++;
+        Atomics.store(this.#flag, 0, 0);
+        this.#worker.postMessage({ t: "call", id, h: target.handle, m, a: this.#encode(target.handle, m, a), sync: true });
+        const deadline = Date.now() + SYNC_TIMEOUT_MS;
+        for (;;) {
+            const got = (0, node_worker_threads_1.receiveMessageOnPort)(this.#syncPort);
+            if (got) {
+                const r = got.message;
+                if (r.t === "ret" && r.id === id)
+                    return this.#decode(r.v, target instanceof RemoteVm ? undefined : target.ownerVm);
+                if (r.t === "err" && r.id === id) {
+                    if (r.e.props.code === "ERR_AGENT_OS_SIDECAR_EXITED")
+                        throw exitedError(this);
+                    throw (0, sidecar_host_js_1.decodeError)(r.e);
+                }
+                continue; // the late answer of a call that timed out
+            }
+            if (Date.now() > deadline) {
+                throw new index_js_1.KernelError("ERR_AGENT_OS_SIDECAR_TIMEOUT", `sidecar ${this.sidecarId}: no answer to \`${m}\` within ${SYNC_TIMEOUT_MS} ms`);
+            }
+            Atomics.wait(this.#flag, 0, 0, 1000);
+            Atomics.store(this.#flag, 0, 0);
+        }
+    }
+    /**
+     * An asynchronous method. The promise keeps the host process alive while pending; if the
+     * child dies meanwhile it rejects, or resolves with `onExit()` when given.
+     */
+    callAsync(target, m, a, onExit) {
+        try {
+            this.check(target);
+            const args = this.#encode(target.handle, m, a);
+            const id = this.#nextId++;
+            return new Promise((resolve, reject) => {
+                this.#pending.set(id, { resolve, reject, onExit });
+                this.ref();
+                this.#worker.postMessage({ t: "call", id, h: target.handle, m, a: args });
+            });
+        }
+        catch (err) {
+            return Promise.reject(err);
+        }
+    }
+    /** A function of the binding, run in the child. */
+    callGlobal(m, a) {
+        return this.callSync({ sidecarLink: this, handle: 0 }, m, a);
+    }
+    #receive(m) {
+        switch (m.t) {
+            case "ready":
+                this.pid = m.pid;
+                live.add(this);
+                this.#ready?.resolve();
+                return;
+            case "ret":
+            case "err": {
+                const p = this.#pending.get(m.id);
+                if (!p)
+                    return;
+                this.#pending.delete(m.id);
+                this.unref();
+                if (m.t === "ret")
+                    p.resolve(m.v);
+                else if (m.e.props.code === "ERR_AGENT_OS_SIDECAR_EXITED")
+                    p.onExit ? p.resolve(p.onExit()) : p.reject(exitedError(this));
+                else
+                    p.reject((0, sidecar_host_js_1.decodeError)(m.e));
+                return;
+            }
+            case "cb": {
+                const c = this.#callbacks.get(m.cb);
+                const r = m.r;
+                if (r === undefined) {
+                    // Event batches, in order; a throwing handler is an uncaught error, as in-process.
+                    c?.fn(...m.a);
+                    return;
+                }
+                const answer = (reply) => {
+                    if (!this.exit)
+                        this.#worker.postMessage(reply);
+                };
+                if (!c) {
+                    answer({ t: "cbret", r, e: { message: "ERR_AGENT_OS_DISPOSED: the callback was released", props: { code: "ERR_AGENT_OS_DISPOSED" } } });
+                    return;
+                }
+                Promise.resolve()
+                    .then(() => c.fn(...m.a))
+                    .then((v) => answer({ t: "cbret", r, v }), (err) => answer({ t: "cbret", r, e: (0, sidecar_host_js_1.encodeError)(err) }));
+                return;
+            }
+            case "exit":
+                this.#died({ code: m.code ?? null, signal: m.signal ?? null });
+                return;
+        }
+    }
+    /** The child is gone (or the worker): settle everything, once. */
+    #died(info) {
+        if (this.exit)
+            return;
+        this.exit = info;
+        this.state = "disposed";
+        live.delete(this);
+        this.#ready?.reject(new index_js_1.KernelError("ERR_AGENT_OS_SIDECAR_EXITED", `sidecar ${this.sidecarId} failed to start (${info.signal ?? `exit code ${info.code}`})`));
+        const pending = [...this.#pending.values()];
+        this.#pending.clear();
+        for (const p of pending)
+            p.onExit ? p.resolve(p.onExit()) : p.reject(exitedError(this));
+        this.#callbacks.clear();
+        const vms = [...this.vms];
+        this.vms.clear();
+        this.#refs = 0;
+        this.#worker.unref();
+        void this.#worker.terminate();
+        this.#syncPort.close();
+        this.#onExited();
+        // A throwing handler is reported as uncaught, after everyone was told.
+        const errors = [];
+        for (const vm of vms) {
+            try {
+                vm.sidecarExited();
+            }
+            catch (err) {
+                errors.push(err);
+            }
+        }
+        for (const h of [...this.exitHandlers]) {
+            try {
+                h(info);
+            }
+            catch (err) {
+                errors.push(err);
+            }
+        }
+        for (const err of errors) {
+            queueMicrotask(() => {
+                throw err;
+            });
+        }
+    }
+    /** Dispose the VMs, then end the process (killed if it does not exit in time). */
+    async dispose() {
+        if (this.state === "ready") {
+            this.state = "disposing";
+            this.disposeRequested = true;
+            for (const vm of [...this.vms]) {
+                try {
+                    await (vm.facadeDispose ? vm.facadeDispose() : vm.dispose());
+                }
+                catch {
+                    // Disposing is best effort: the process ends anyway.
+                }
+                vm.dispose();
+            }
+            if (!this.exit) {
+                this.ref();
+                this.#worker.postMessage({ t: "exit" });
+                const timer = setTimeout(() => this.kill(), EXIT_GRACE_MS);
+                await this.#exited;
+                clearTimeout(timer);
+            }
+        }
+        await this.#exited;
+    }
+    kill() {
+        try {
+            if (this.pid)
+                process.kill(this.pid, "SIGKILL");
+        }
+        catch {
+            // Already gone.
+        }
+    }
+}
+/**
+ * A dedicated OS process hosting a group of VMs (`AgentOs.createSidecar()`): the same kernel,
+ * in a process of its own. Create VMs in it with `AgentOs.create({ sidecar: { kind:
+ * "explicit", handle } })`; every VM method works as in-process (same errors, same events).
+ * Its VMs live until they are disposed, or the sidecar is. If the process dies, its VMs'
+ * calls fail with `ERR_AGENT_OS_SIDECAR_EXITED` and `exit` handlers run; this process and
+ * other sidecars are unaffected. A sidecar never outlives this process.
+ */
+class AgentOsSidecar {
+    sidecarId;
+    /** OS process id of the sidecar's process. */
+    pid;
+    #link;
+    constructor(link) {
+        this.#link = link;
+        this.sidecarId = link.sidecarId;
+        this.pid = link.pid;
+        links.set(this, link);
+    }
+    /** The sidecar's id, state and number of live VMs (and its process id). */
+    describe() {
+        const l = this.#link;
+        return { sidecarId: this.sidecarId, state: l.state, activeVmCount: l.activeVmCount, pid: this.pid };
+    }
+    /**
+     * Dispose the sidecar's VMs (as their `dispose()` would), then end its process. Idempotent;
+     * resolves when the process has exited.
+     */
+    dispose() {
+        return this.#link.dispose();
+    }
+    /**
+     * Be told when the sidecar's process exits (after `dispose()`, or if it died); at once if it
+     * already did. Returns a function that removes the handler.
+     */
+    on(event, handler) {
+        if (event !== "exit")
+            throw new index_js_1.KernelError("ERR_AGENT_OS_INVALID_OPTIONS", `unknown sidecar event \`${String(event)}\``);
+        const l = this.#link;
+        if (l.exit) {
+            handler(l.exit);
+            return () => { };
+        }
+        l.exitHandlers.add(handler);
+        return () => {
+            l.exitHandlers.delete(handler);
+        };
+    }
+}
+exports.AgentOsSidecar = AgentOsSidecar;
+/** Sidecar → its connection (kept out of the class so `index.d.ts` shows only the API). */
+const links = new WeakMap();
+/** `AgentOs.createSidecar()`: start the process; resolves once it is ready. */
+async function startSidecar(options) {
+    const id = options?.sidecarId;
+    if (options !== undefined && (typeof options !== "object" || options === null)) {
+        throw new index_js_1.KernelError("ERR_AGENT_OS_INVALID_OPTIONS", "AgentOs.createSidecar() options must be an object");
+    }
+    if (id !== undefined && (typeof id !== "string" || id === "")) {
+        throw new index_js_1.KernelError("ERR_AGENT_OS_INVALID_OPTIONS", "option `sidecarId` must be a non-empty string");
+    }
+    const link = new Link(id ?? `sidecar-${(0, node_crypto_1.randomUUID)()}`);
+    await link.ready();
+    link.started();
+    if (!exitHookInstalled) {
+        exitHookInstalled = true;
+        // A sidecar nobody disposed must not outlive this process.
+        process.on("exit", () => {
+            for (const l of live)
+                l.kill();
+        });
+    }
+    // The constructor is private to the API; this module makes sidecars.
+    return new AgentOsSidecar(link);
+}
+/** The native host of a VM placement: this process, or the sidecar's process. */
+function nativeHost(handle) {
+    if (handle === undefined)
+        return exports.inProcessHost;
+    const link = links.get(handle);
+    if (!link)
+        throw new index_js_1.KernelError("ERR_AGENT_OS_INVALID_OPTIONS", "option `sidecar.handle` must come from AgentOs.createSidecar()");
+    if (link.state !== "ready") {
+        if (link.exit && !link.disposeRequested)
+            throw exitedError(link);
+        throw new index_js_1.KernelError("ERR_AGENT_OS_SIDECAR_DISPOSED", `sidecar ${link.sidecarId} is ${link.state}: it creates no more VMs`);
+    }
+    return {
+        createVm: (limits) => link.callGlobal("create", [limits]),
+        createMemoryFs: () => link.callGlobal("createNativeMemoryFs", []),
+        createHostDir: (hostPath, readOnly) => link.callGlobal("createNativeHostDir", [hostPath, readOnly]),
+        createS3: (config, readOnly) => link.callGlobal("createNativeS3", [config, readOnly]),
+    };
+}
+/** Whether `handle` is a sidecar made by `AgentOs.createSidecar()`. */
+function isSidecar(handle) {
+    return typeof handle === "object" && handle !== null && links.has(handle);
+}
+/** Let `AgentOsSidecar.dispose()` dispose the facade of a VM in a sidecar (no-op for others). */
+function adoptFacade(vm, dispose) {
+    const target = remotes.get(vm);
+    if (target instanceof RemoteVm)
+        target.facadeDispose = dispose;
+}
+// ---- a filesystem of this process, driven by a sidecar's kernel ----------------------------
+function statOf(s) {
+    return { ...s };
+}
+const POSIX_CODE = /^E[A-Z0-9]+$/;
+async function present(fs, path) {
+    try {
+        await fs.lstat(path);
+        return true;
+    }
+    catch (err) {
+        if (err?.code === "ENOENT")
+            return false;
+        throw err;
+    }
+}
+function fail(code) {
+    throw Object.assign(new Error(code), { code });
+}
+/** Run one kernel operation (`DriverCall`) on a native filesystem of this process. */
+async function runOnFs(fs, c) {
+    try {
+        return await runOp(fs, c);
+    }
+    catch (err) {
+        const code = err?.code;
+        return { error: typeof code === "string" && POSIX_CODE.test(code) ? code : "EIO" };
+    }
+}
+async function runOp(fs, c) {
+    const p = c.path;
+    switch (c.op) {
+        case "stat":
+            return { stat: statOf(await fs.stat(p)) };
+        case "lstat":
+            return { stat: statOf(await fs.lstat(p)) };
+        case "realpath":
+            return { text: await fs.realpath(p) };
+        case "read": {
+            const offset = c.offset ?? 0;
+            return { data: c.length == null && offset === 0 ? await fs.readFile(p) : await fs.pread(p, offset, c.length ?? Number.MAX_SAFE_INTEGER) };
+        }
+        case "write": {
+            const data = c.data ?? new Uint8Array();
+            const exists = await present(fs, p);
+            if (!exists && !c.create)
+                fail("ENOENT");
+            if (exists && c.exclusive)
+                fail("EEXIST");
+            if (c.how === "truncate" || !exists) {
+                if (c.how === "at" && (c.offset ?? 0) > 0) {
+                    await fs.writeFile(p, new Uint8Array(0));
+                    await fs.pwrite(p, c.offset ?? 0, data);
+                }
+                else {
+                    await fs.writeFile(p, data);
+                }
+            }
+            else if (c.how === "append") {
+                await fs.pwrite(p, (await fs.stat(p)).size, data);
+            }
+            else {
+                await fs.pwrite(p, c.offset ?? 0, data);
+            }
+            return { size: (await fs.stat(p)).size };
+        }
+        case "truncate":
+            await fs.truncate(p, c.length ?? 0);
+            return {};
+        case "readdir": {
+            const entries = await fs.readDirStat(p);
+            return { entries: entries.filter((e) => e.name !== "." && e.name !== "..").map((e) => ({ name: e.name, stat: statOf(e.stat) })) };
+        }
+        case "mkdir":
+            await fs.mkdir(p, false);
+            return {};
+        case "rmdir":
+            await fs.removeDir(p);
+            return {};
+        case "unlink":
+            await fs.removeFile(p);
+            return {};
+        case "rename":
+            await fs.rename(p, c.path2 ?? p);
+            return {};
+        case "link":
+            await fs.link(p, c.path2 ?? p);
+            return {};
+        case "symlink":
+            await fs.symlink(c.path2 ?? "", p);
+            return {};
+        case "readlink":
+            return { text: await fs.readlink(p) };
+        case "chmod":
+            await fs.chmod(p, c.mode ?? 0o644);
+            return {};
+        case "chown": {
+            const s = c.uid == null || c.gid == null ? await fs.stat(p) : undefined;
+            await fs.chown(p, c.uid ?? s.uid, c.gid ?? s.gid);
+            return {};
+        }
+        case "utimes": {
+            const s = c.atime == null || c.mtime == null ? await fs.stat(p) : undefined;
+            await fs.utimes(p, c.atime ?? s.atimeMs / 1000, c.mtime ?? s.mtimeMs / 1000);
+            return {};
+        }
+        default:
+            return { error: "ENOSYS" };
+    }
+}
