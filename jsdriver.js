@@ -1,5 +1,6 @@
 "use strict";
 Object.defineProperty(exports, "__esModule", { value: true });
+exports.runDriverCall = runDriverCall;
 exports.jsDriver = jsDriver;
 /**
  * A user-written `VirtualFileSystem` mounted into VMs: the kernel sends each operation here
@@ -134,10 +135,19 @@ async function run(fs, c) {
     }
 }
 const POSIX_CODE = /^E[A-Z0-9]+$/;
+/** Run one kernel operation on `fs`; a failure is its POSIX code (else `EIO`). */
+function runDriverCall(fs, call) {
+    return Promise.resolve()
+        .then(() => run(fs, call))
+        .catch((err) => {
+        const code = err?.code;
+        return { error: typeof code === "string" && POSIX_CODE.test(code) ? code : "EIO" };
+    });
+}
 /** The native handle that mounts `fs`. */
 function jsDriver(fs) {
     return (0, binding_js_1.createNativeJsDriver)((call) => {
-        const reply = (r) => {
+        void runDriverCall(fs, call).then((r) => {
             try {
                 (0, binding_js_1.jsDriverReply)(call.driver, call.id, r);
             }
@@ -145,12 +155,6 @@ function jsDriver(fs) {
                 // A malformed answer (say, a stat with a string size): the operation fails instead.
                 (0, binding_js_1.jsDriverReply)(call.driver, call.id, { error: "EIO" });
             }
-        };
-        Promise.resolve()
-            .then(() => run(fs, call))
-            .then(reply, (err) => {
-            const code = err?.code;
-            reply({ error: typeof code === "string" && POSIX_CODE.test(code) ? code : "EIO" });
         });
     });
 }

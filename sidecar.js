@@ -32,6 +32,7 @@ const node_path_1 = require("node:path");
 const node_worker_threads_1 = require("node:worker_threads");
 const binding_js_1 = require("./binding.js");
 const index_js_1 = require("./index.js");
+const jsdriver_js_1 = require("./jsdriver.js");
 const sidecar_host_js_1 = require("./sidecar-host.js");
 /** The default: VMs are tenants of this process's default sidecar. */
 exports.inProcessHost = {
@@ -350,7 +351,7 @@ class Link {
             if (remote || v instanceof binding_js_1.NativeFs) {
                 // A filesystem of this process (or of another sidecar): mounted there as a JS driver.
                 const fs = v;
-                return { $drv: this.#addCallback((call) => runOnFs(fs, call), owner) };
+                return { $drv: this.#addCallback((call) => (0, jsdriver_js_1.runDriverCall)(new index_js_1.NativeFileSystem(fs), call), owner) };
             }
             return v;
         });
@@ -664,114 +665,4 @@ function adoptFacade(vm, dispose) {
     const target = remotes.get(vm);
     if (target instanceof RemoteVm)
         target.facadeDispose = dispose;
-}
-// ---- a filesystem of this process, driven by a sidecar's kernel ----------------------------
-function statOf(s) {
-    return { ...s };
-}
-const POSIX_CODE = /^E[A-Z0-9]+$/;
-async function present(fs, path) {
-    try {
-        await fs.lstat(path);
-        return true;
-    }
-    catch (err) {
-        if (err?.code === "ENOENT")
-            return false;
-        throw err;
-    }
-}
-function fail(code) {
-    throw Object.assign(new Error(code), { code });
-}
-/** Run one kernel operation (`DriverCall`) on a native filesystem of this process. */
-async function runOnFs(fs, c) {
-    try {
-        return await runOp(fs, c);
-    }
-    catch (err) {
-        const code = err?.code;
-        return { error: typeof code === "string" && POSIX_CODE.test(code) ? code : "EIO" };
-    }
-}
-async function runOp(fs, c) {
-    const p = c.path;
-    switch (c.op) {
-        case "stat":
-            return { stat: statOf(await fs.stat(p)) };
-        case "lstat":
-            return { stat: statOf(await fs.lstat(p)) };
-        case "realpath":
-            return { text: await fs.realpath(p) };
-        case "read": {
-            const offset = c.offset ?? 0;
-            return { data: c.length == null && offset === 0 ? await fs.readFile(p) : await fs.pread(p, offset, c.length ?? Number.MAX_SAFE_INTEGER) };
-        }
-        case "write": {
-            const data = c.data ?? new Uint8Array();
-            const exists = await present(fs, p);
-            if (!exists && !c.create)
-                fail("ENOENT");
-            if (exists && c.exclusive)
-                fail("EEXIST");
-            if (c.how === "truncate" || !exists) {
-                if (c.how === "at" && (c.offset ?? 0) > 0) {
-                    await fs.writeFile(p, new Uint8Array(0));
-                    await fs.pwrite(p, c.offset ?? 0, data);
-                }
-                else {
-                    await fs.writeFile(p, data);
-                }
-            }
-            else if (c.how === "append") {
-                await fs.pwrite(p, (await fs.stat(p)).size, data);
-            }
-            else {
-                await fs.pwrite(p, c.offset ?? 0, data);
-            }
-            return { size: (await fs.stat(p)).size };
-        }
-        case "truncate":
-            await fs.truncate(p, c.length ?? 0);
-            return {};
-        case "readdir": {
-            const entries = await fs.readDirStat(p);
-            return { entries: entries.filter((e) => e.name !== "." && e.name !== "..").map((e) => ({ name: e.name, stat: statOf(e.stat) })) };
-        }
-        case "mkdir":
-            await fs.mkdir(p, false);
-            return {};
-        case "rmdir":
-            await fs.removeDir(p);
-            return {};
-        case "unlink":
-            await fs.removeFile(p);
-            return {};
-        case "rename":
-            await fs.rename(p, c.path2 ?? p);
-            return {};
-        case "link":
-            await fs.link(p, c.path2 ?? p);
-            return {};
-        case "symlink":
-            await fs.symlink(c.path2 ?? "", p);
-            return {};
-        case "readlink":
-            return { text: await fs.readlink(p) };
-        case "chmod":
-            await fs.chmod(p, c.mode ?? 0o644);
-            return {};
-        case "chown": {
-            const s = c.uid == null || c.gid == null ? await fs.stat(p) : undefined;
-            await fs.chown(p, c.uid ?? s.uid, c.gid ?? s.gid);
-            return {};
-        }
-        case "utimes": {
-            const s = c.atime == null || c.mtime == null ? await fs.stat(p) : undefined;
-            await fs.utimes(p, c.atime ?? s.atimeMs / 1000, c.mtime ?? s.mtimeMs / 1000);
-            return {};
-        }
-        default:
-            return { error: "ENOSYS" };
-    }
 }

@@ -11,7 +11,8 @@ function waiter(vm, shellId) {
   let out = "";
   let want = null;
   vm.onShellData(shellId, (d) => {
-    out += Buffer.from(d).toString();
+    // Only the end matters (what is awaited is short): keep the scan cheap.
+    out = (out + Buffer.from(d).toString()).slice(-4096);
     if (want && out.includes(want.text)) {
       const w = want;
       want = null;
@@ -59,7 +60,7 @@ row("`echo hi` + Enter → output and prompt", fmt(percentiles(cmdSamples)));
 
 // 10 MB of output through the terminal.
 const t0 = process.hrtime.bigint();
-vm.writeShell(shellId, "seq 1 1300000 | tail -c 0; head -c 10000000 /dev/zero | tr '\\0' x; echo; echo DONE\r");
+vm.writeShell(shellId, "head -c 10000000 /dev/zero | tr '\\0' x; echo; echo DONE\r");
 await until("DONE\r\nuser@agentos:~$ ");
 const secs = Number(process.hrtime.bigint() - t0) / 1e9;
 row("10 MB through the terminal", { rate: `${(10 / secs).toFixed(0)} MB/s` });

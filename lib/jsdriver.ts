@@ -128,22 +128,26 @@ async function run(fs: VirtualFileSystem, c: DriverCall): Promise<DriverReply> {
 
 const POSIX_CODE = /^E[A-Z0-9]+$/;
 
+/** Run one kernel operation on `fs`; a failure is its POSIX code (else `EIO`). */
+export function runDriverCall(fs: VirtualFileSystem, call: DriverCall): Promise<DriverReply> {
+  return Promise.resolve()
+    .then(() => run(fs, call))
+    .catch((err: unknown) => {
+      const code = (err as { code?: unknown })?.code;
+      return { error: typeof code === "string" && POSIX_CODE.test(code) ? code : "EIO" };
+    });
+}
+
 /** The native handle that mounts `fs`. */
 export function jsDriver(fs: VirtualFileSystem): NativeFs {
   return createNativeJsDriver((call) => {
-    const reply = (r: DriverReply) => {
+    void runDriverCall(fs, call).then((r) => {
       try {
         jsDriverReply(call.driver, call.id, r);
       } catch {
         // A malformed answer (say, a stat with a string size): the operation fails instead.
         jsDriverReply(call.driver, call.id, { error: "EIO" });
       }
-    };
-    Promise.resolve()
-      .then(() => run(fs, call))
-      .then(reply, (err: unknown) => {
-        const code = (err as { code?: unknown })?.code;
-        reply({ error: typeof code === "string" && POSIX_CODE.test(code) ? code : "EIO" });
-      });
+    });
   });
 }

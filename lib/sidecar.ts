@@ -30,14 +30,12 @@ import {
   createNativeMemoryFs,
   createNativeS3,
   type DriverCall,
-  type DriverReply,
-  type DriverStat,
   type LimitsOptions,
   type ProcessEvent,
   type S3MountConfig,
-  type StatResult,
 } from "./binding.js";
-import { KernelError } from "./index.js";
+import { KernelError, NativeFileSystem } from "./index.js";
+import { runDriverCall } from "./jsdriver.js";
 import { decodeError, encodeError, type WireMessage } from "./sidecar-host.js";
 
 /** Where a VM's native objects are made: this process's binding, or an explicit sidecar. */
@@ -403,7 +401,7 @@ class Link {
       if (remote || v instanceof NativeFs) {
         // A filesystem of this process (or of another sidecar): mounted there as a JS driver.
         const fs = v as NativeFs;
-        return { $drv: this.#addCallback((call) => runOnFs(fs, call as DriverCall), owner) };
+        return { $drv: this.#addCallback((call) => runDriverCall(new NativeFileSystem(fs), call as DriverCall), owner) };
       }
       return v;
     });
@@ -716,113 +714,4 @@ export function isSidecar(handle: unknown): handle is AgentOsSidecar {
 export function adoptFacade(vm: NativeVm, dispose: () => Promise<void>): void {
   const target = remotes.get(vm);
   if (target instanceof RemoteVm) target.facadeDispose = dispose;
-}
-
-// ---- a filesystem of this process, driven by a sidecar's kernel ----------------------------
-
-function statOf(s: StatResult): DriverStat {
-  return { ...s };
-}
-
-const POSIX_CODE = /^E[A-Z0-9]+$/;
-
-async function present(fs: NativeFs, path: string): Promise<boolean> {
-  try {
-    await fs.lstat(path);
-    return true;
-  } catch (err) {
-    if ((err as { code?: unknown })?.code === "ENOENT") return false;
-    throw err;
-  }
-}
-
-function fail(code: string): never {
-  throw Object.assign(new Error(code), { code });
-}
-
-/** Run one kernel operation (`DriverCall`) on a native filesystem of this process. */
-async function runOnFs(fs: NativeFs, c: DriverCall): Promise<DriverReply> {
-  try {
-    return await runOp(fs, c);
-  } catch (err) {
-    const code = (err as { code?: unknown })?.code;
-    return { error: typeof code === "string" && POSIX_CODE.test(code) ? code : "EIO" };
-  }
-}
-
-async function runOp(fs: NativeFs, c: DriverCall): Promise<DriverReply> {
-  const p = c.path;
-  switch (c.op) {
-    case "stat":
-      return { stat: statOf(await fs.stat(p)) };
-    case "lstat":
-      return { stat: statOf(await fs.lstat(p)) };
-    case "realpath":
-      return { text: await fs.realpath(p) };
-    case "read": {
-      const offset = c.offset ?? 0;
-      return { data: c.length == null && offset === 0 ? await fs.readFile(p) : await fs.pread(p, offset, c.length ?? Number.MAX_SAFE_INTEGER) };
-    }
-    case "write": {
-      const data = c.data ?? new Uint8Array();
-      const exists = await present(fs, p);
-      if (!exists && !c.create) fail("ENOENT");
-      if (exists && c.exclusive) fail("EEXIST");
-      if (c.how === "truncate" || !exists) {
-        if (c.how === "at" && (c.offset ?? 0) > 0) {
-          await fs.writeFile(p, new Uint8Array(0));
-          await fs.pwrite(p, c.offset ?? 0, data);
-        } else {
-          await fs.writeFile(p, data);
-        }
-      } else if (c.how === "append") {
-        await fs.pwrite(p, (await fs.stat(p)).size, data);
-      } else {
-        await fs.pwrite(p, c.offset ?? 0, data);
-      }
-      return { size: (await fs.stat(p)).size };
-    }
-    case "truncate":
-      await fs.truncate(p, c.length ?? 0);
-      return {};
-    case "readdir": {
-      const entries = await fs.readDirStat(p);
-      return { entries: entries.filter((e) => e.name !== "." && e.name !== "..").map((e) => ({ name: e.name, stat: statOf(e.stat) })) };
-    }
-    case "mkdir":
-      await fs.mkdir(p, false);
-      return {};
-    case "rmdir":
-      await fs.removeDir(p);
-      return {};
-    case "unlink":
-      await fs.removeFile(p);
-      return {};
-    case "rename":
-      await fs.rename(p, c.path2 ?? p);
-      return {};
-    case "link":
-      await fs.link(p, c.path2 ?? p);
-      return {};
-    case "symlink":
-      await fs.symlink(c.path2 ?? "", p);
-      return {};
-    case "readlink":
-      return { text: await fs.readlink(p) };
-    case "chmod":
-      await fs.chmod(p, c.mode ?? 0o644);
-      return {};
-    case "chown": {
-      const s = c.uid == null || c.gid == null ? await fs.stat(p) : undefined;
-      await fs.chown(p, c.uid ?? s!.uid, c.gid ?? s!.gid);
-      return {};
-    }
-    case "utimes": {
-      const s = c.atime == null || c.mtime == null ? await fs.stat(p) : undefined;
-      await fs.utimes(p, c.atime ?? s!.atimeMs / 1000, c.mtime ?? s!.mtimeMs / 1000);
-      return {};
-    }
-    default:
-      return { error: "ENOSYS" };
-  }
 }
