@@ -96,6 +96,53 @@ describe("JavaScript VirtualFileSystem drivers", () => {
     }
   });
 
+  it("drivers over databases: codes in error names or messages, bytes as arrays, a pread/pwrite/truncate that does not work", { timeout: 30_000 }, async () => {
+    // As rivetkit's createDatabaseVfs behaves: errors carry the code in `name` and the message
+    // only, SQLite BLOBs come back as plain arrays, and its positional methods fail on them.
+    const root = fresh();
+    await fsp.writeFile(join(root, "f"), "hello");
+    const base = hostBacked(root);
+    const rename = (err: unknown) => {
+      const code = (err as { code?: string }).code;
+      if (!code) return err;
+      const e = new Error(`${code}: ${(err as Error).message}`);
+      e.name = code;
+      return e;
+    };
+    const db = new Proxy(base, {
+      get(t, k) {
+        const v = (t as unknown as Record<string | symbol, unknown>)[k];
+        if (typeof v !== "function") return v;
+        return async (...a: unknown[]) => {
+          if (k === "pread") return new Uint8Array(0);
+          if (k === "pwrite") throw new TypeError("Invalid typed array length: NaN");
+          if (k === "truncate") throw new RangeError("offset is out of bounds");
+          try {
+            const r = await (v as (...x: unknown[]) => Promise<unknown>).apply(t, a);
+            return k === "readFile" ? Array.from(r as Uint8Array) : r;
+          } catch (err) {
+            throw rename(err);
+          }
+        };
+      },
+    }) as VirtualFileSystem;
+    const vm = await AgentOs.create({ mounts: [{ path: "/db", driver: db }] });
+    try {
+      const r = await vm.exec(
+        `cat /db/f; echo; echo more >> /db/f; [ -e /db/missing ] || echo absent; printf abc > /db/new; ` +
+          `node -e 'const fs=require("fs"); fs.truncateSync("/db/f", 8); const fd=fs.openSync("/db/new","r+"); fs.writeSync(fd, "Z", 1); console.log(fs.readFileSync("/db/new","utf8"))'; ` +
+          `tail -c 3 /db/f; echo; cat /db/nope`,
+      );
+      expect(r.stdout).toBe("hello\nabsent\naZc\nmor\n");
+      expect(r.stderr).toBe("cat: /db/nope: No such file or directory\n");
+      expect(readFileSync(join(root, "f"), "utf8")).toBe("hellomor");
+      expect(text(await vm.readFile("/db/new"))).toBe("aZc");
+      await rejectsWith(vm.readFile("/db/none"), "ENOENT", "/db/none");
+    } finally {
+      await vm.dispose();
+    }
+  });
+
   it("read-only mounts refuse writes without calling the object; a method that throws without a code is EIO", { timeout: 30_000 }, async () => {
     const root = fresh();
     await fsp.writeFile(join(root, "f"), "data");

@@ -26,18 +26,63 @@ function statOf(s: VirtualStat): DriverStat {
 
 const join = (dir: string, name: string) => (dir === "/" ? `/${name}` : `${dir}/${name}`);
 
+const POSIX_CODE = /^E[A-Z0-9]+$/;
+
+/**
+ * The POSIX code a driver's error carries: its `code`, else its `name` (`"ENOENT"`), else the
+ * prefix of its message (`"ENOENT: no such file"`), as the reference's drivers report them.
+ */
+function errorCode(err: unknown): string | undefined {
+  const e = err as { code?: unknown; name?: unknown; message?: unknown } | null | undefined;
+  for (const v of [e?.code, e?.name]) if (typeof v === "string" && POSIX_CODE.test(v)) return v;
+  const m = typeof e?.message === "string" ? /^(E[A-Z0-9]+):/.exec(e.message) : null;
+  return m?.[1];
+}
+
+/** Bytes a driver returned, as a `Uint8Array` (drivers over databases may give arrays). */
+function bytes(v: unknown): Uint8Array {
+  if (v instanceof Uint8Array) return v;
+  if (ArrayBuffer.isView(v)) return new Uint8Array(v.buffer, v.byteOffset, v.byteLength);
+  if (v instanceof ArrayBuffer) return new Uint8Array(v);
+  if (Array.isArray(v)) return Uint8Array.from(v as number[]);
+  if (typeof v === "string") return new TextEncoder().encode(v);
+  return fail("EIO");
+}
+
 async function exists(fs: VirtualFileSystem, path: string): Promise<boolean> {
   try {
     await fs.lstat(path);
     return true;
   } catch (err) {
-    if ((err as { code?: unknown })?.code === "ENOENT") return false;
+    if (errorCode(err) === "ENOENT") return false;
     throw err;
   }
 }
 
 function fail(code: string): never {
   throw Object.assign(new Error(code), { code });
+}
+
+/**
+ * Run `positional` (the driver's `pwrite`/`truncate`); if the driver fails without a POSIX
+ * code (a bug in it, not an answer), do the same with the whole file: read, change, write
+ * back — how the reference kernel writes through every driver.
+ */
+async function positional(fs: VirtualFileSystem, p: string, op: () => Promise<unknown>, change: (old: Uint8Array) => Uint8Array): Promise<void> {
+  try {
+    await op();
+  } catch (err) {
+    if (errorCode(err) !== undefined) throw err;
+    await fs.writeFile(p, change(bytes(await fs.readFile(p))));
+  }
+}
+
+/** `old` with `data` written at `offset` (zero-filled up to it). */
+function splice(old: Uint8Array, offset: number, data: Uint8Array): Uint8Array {
+  const out = new Uint8Array(Math.max(old.length, offset + data.length));
+  out.set(old);
+  out.set(data, offset);
+  return out;
 }
 
 async function run(fs: VirtualFileSystem, c: DriverCall): Promise<DriverReply> {
@@ -51,7 +96,13 @@ async function run(fs: VirtualFileSystem, c: DriverCall): Promise<DriverReply> {
       return { text: await fs.realpath(p) };
     case "read": {
       const offset = c.offset ?? 0;
-      const data = c.length == null && offset === 0 ? await fs.readFile(p) : await fs.pread(p, offset, c.length ?? Number.MAX_SAFE_INTEGER);
+      if (c.length == null && offset === 0) return { data: bytes(await fs.readFile(p)) };
+      const length = c.length ?? Number.MAX_SAFE_INTEGER;
+      const data = bytes(await fs.pread(p, offset, length));
+      if (data.length < length && (await fs.stat(p)).size > offset + data.length) {
+        // A short read before the end of the file: the driver's pread is wrong; read it whole.
+        return { data: bytes(await fs.readFile(p)).subarray(offset, offset + length) };
+      }
       return { data };
     }
     case "write": {
@@ -60,22 +111,19 @@ async function run(fs: VirtualFileSystem, c: DriverCall): Promise<DriverReply> {
       if (!present && !c.create) fail("ENOENT");
       if (present && c.exclusive) fail("EEXIST");
       if (c.how === "truncate" || !present) {
-        if (c.how === "at" && (c.offset ?? 0) > 0) {
-          await fs.writeFile(p, new Uint8Array(0));
-          await fs.pwrite(p, c.offset ?? 0, data);
-        } else {
-          await fs.writeFile(p, data);
-        }
-      } else if (c.how === "append") {
-        await fs.pwrite(p, (await fs.stat(p)).size, data);
+        const offset = c.how === "at" ? (c.offset ?? 0) : 0;
+        await fs.writeFile(p, offset > 0 ? splice(new Uint8Array(0), offset, data) : data);
       } else {
-        await fs.pwrite(p, c.offset ?? 0, data);
+        const offset = c.how === "append" ? (await fs.stat(p)).size : (c.offset ?? 0);
+        await positional(fs, p, () => fs.pwrite(p, offset, data), (old) => splice(old, c.how === "append" ? old.length : offset, data));
       }
       return { size: (await fs.stat(p)).size };
     }
-    case "truncate":
-      await fs.truncate(p, c.length ?? 0);
+    case "truncate": {
+      const length = c.length ?? 0;
+      await positional(fs, p, () => fs.truncate(p, length), (old) => (old.length >= length ? old.subarray(0, length) : splice(old, length, new Uint8Array(0))));
       return {};
+    }
     case "readdir": {
       const names = await fs.readDir(p);
       const entries = [];
@@ -126,16 +174,11 @@ async function run(fs: VirtualFileSystem, c: DriverCall): Promise<DriverReply> {
   }
 }
 
-const POSIX_CODE = /^E[A-Z0-9]+$/;
-
 /** Run one kernel operation on `fs`; a failure is its POSIX code (else `EIO`). */
 export function runDriverCall(fs: VirtualFileSystem, call: DriverCall): Promise<DriverReply> {
   return Promise.resolve()
     .then(() => run(fs, call))
-    .catch((err: unknown) => {
-      const code = (err as { code?: unknown })?.code;
-      return { error: typeof code === "string" && POSIX_CODE.test(code) ? code : "EIO" };
-    });
+    .catch((err: unknown) => ({ error: errorCode(err) ?? "EIO" }));
 }
 
 /** The native handle that mounts `fs`. */
