@@ -5,18 +5,10 @@ import { afterEach, describe, expect, it } from "vitest";
 import { spawnSync } from "node:child_process";
 import { dirname, resolve } from "node:path";
 import { fileURLToPath } from "node:url";
-import { AgentOs, KernelError, TimerScheduleDriver, defineSoftware, type CronClock, type CronEvent } from "../index.js";
-import { text } from "./helpers.js";
+import { AgentOs, KernelError, TimerScheduleDriver, type CronClock, type CronEvent } from "../index.js";
+import { testAgent, text } from "./helpers.js";
 
 const ROOT = resolve(dirname(fileURLToPath(import.meta.url)), "..");
-const AGENT_DIR = resolve(ROOT, "__test__/fixtures/acp-agent");
-const testAgent = defineSoftware({
-  name: "acp-test-agent",
-  type: "agent",
-  packageDir: AGENT_DIR,
-  requires: ["acp-test-agent"],
-  agent: { id: "test", acpAdapter: "acp-test-agent", agentPackage: "acp-test-agent" },
-});
 
 /** Let pending promise callbacks and I/O completions run. */
 const flush = () => new Promise<void>((r) => setImmediate(r));

@@ -1,8 +1,10 @@
 import { execFileSync, spawnSync } from "node:child_process";
 import { mkdtempSync, readFileSync, rmSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
-import { join } from "node:path";
+import { dirname, join, resolve } from "node:path";
+import { fileURLToPath } from "node:url";
 import { expect } from "vitest";
+import { defineSoftware } from "../index.js";
 
 /** Assert that `p` rejects with a KernelError-shaped error carrying `code` (and `path`, if given). */
 export async function rejectsWith(p: Promise<unknown>, code: string, path?: string): Promise<Error & { code: string }> {
@@ -71,3 +73,12 @@ export function privateCa(dir: string, name = "agentOS test CA"): { ca: string; 
   const read = (f: string) => readFileSync(join(dir, f), "utf8");
   return { ca: read("ca.pem"), cert: read("cert.pem"), key: read("key.pem") };
 }
+
+/** The minimal ACP agent of `fixtures/acp-agent` as software (`createSession("test")`). */
+export const testAgent = defineSoftware({
+  name: "acp-test-agent",
+  type: "agent",
+  packageDir: resolve(dirname(fileURLToPath(import.meta.url)), "fixtures/acp-agent"),
+  requires: ["acp-test-agent"],
+  agent: { id: "test", acpAdapter: "acp-test-agent", agentPackage: "acp-test-agent" },
+});

@@ -15,26 +15,17 @@ import {
   AgentOsSidecar,
   KernelError,
   createInMemoryFileSystem,
-  defineSoftware,
   type CronEvent,
   type SidecarExitInfo,
   type VirtualFileSystem,
 } from "../index.js";
-import { rejectsWith, text } from "./helpers";
+import { rejectsWith, testAgent, text } from "./helpers";
 
 // eslint-disable-next-line @typescript-eslint/no-require-imports
 const { defaultSidecarVmCount } = require("../binding.js") as { defaultSidecarVmCount(): number };
 
 const T = 30_000;
 const ROOT = resolve(dirname(fileURLToPath(import.meta.url)), "..");
-const AGENT_DIR = resolve(ROOT, "__test__/fixtures/acp-agent");
-const testAgent = defineSoftware({
-  name: "acp-test-agent",
-  type: "agent",
-  packageDir: AGENT_DIR,
-  requires: ["acp-test-agent"],
-  agent: { id: "test", acpAdapter: "acp-test-agent", agentPackage: "acp-test-agent" },
-});
 
 const waitFor = async <X>(pred: () => X, what = "condition", ms = 10_000): Promise<X> => {
   const end = Date.now() + ms;
