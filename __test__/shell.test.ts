@@ -159,6 +159,23 @@ describe("openShell", () => {
     await s.prompts(5);
     expect(await s.text()).not.toContain("\nnever");
     expect(vm.allProcesses().filter((p) => p.command === "sleep" && p.status === "running")).toHaveLength(0);
+    // Background jobs ignore the terminal's ^C and ^\ (no job control, as bash); ^\ ends a
+    // foreground program.
+    s.type(`sleep 1000 & sleep 2000${ENTER}`);
+    const sleeping = (arg: string) => vm.allProcesses().some((p) => p.command === "sleep" && p.args[0] === arg && p.status === "running");
+    const end = Date.now() + 5000;
+    while (!sleeping("2000") && Date.now() < end) await new Promise((r) => setTimeout(r, 10));
+    s.type("\x1c");
+    await s.prompts(6);
+    expect(sleeping("2000")).toBe(false);
+    expect(sleeping("1000")).toBe(true);
+    s.type(`sleep 3000${ENTER}`);
+    while (!sleeping("3000") && Date.now() < end + 5000) await new Promise((r) => setTimeout(r, 10));
+    s.type("\x03");
+    await s.prompts(7);
+    expect(sleeping("1000")).toBe(true);
+    s.type(`kill %1; echo done${ENTER}`);
+    await s.waitLine((l) => l === "done");
   });
 
   it("programs read lines in canonical mode, with the terminal's own editing", async () => {

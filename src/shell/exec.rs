@@ -107,8 +107,14 @@ impl Shell {
         {
             let _ = fds.set(0, devnull);
         }
+        // Without job control, bash's background jobs ignore ^C and ^\ of the terminal.
+        let shield = self.interactive;
         match self.subshell(fds, move |mut sh| {
             Box::pin(async move {
+                if shield {
+                    sh.proc.ignore(Signal::SIGINT, true);
+                    sh.proc.ignore(Signal::SIGQUIT, true);
+                }
                 match sh.run_and_or(&aol).await {
                     Err(Ctl::Exit(c)) => c,
                     _ => sh.status,
@@ -135,6 +141,8 @@ impl Shell {
         child.job_pids.clear();
         child.traps.retain(|k, _| k != "EXIT");
         child.subshell += 1;
+        // A subshell of an interactive shell is not interactive.
+        child.interactive = false;
         let spec = SpawnSpec {
             argv: vec![self.arg0.clone()],
             env: commands::Env::new(),

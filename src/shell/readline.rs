@@ -409,9 +409,10 @@ impl Shell {
     pub(crate) async fn run_interactive(&mut self, pty: Arc<Pty>) -> i32 {
         self.interactive = true;
         self.history = Some(History::default());
-        // As bash: ^C interrupts the command line, not the shell; ^\ does nothing to it.
+        // As bash: ^C interrupts the command line, not the shell; ^\ does nothing to it. Both
+        // are caught, not ignored: what the shell runs gets the default actions back.
         self.proc.catch(Signal::SIGINT, true);
-        self.proc.ignore(Signal::SIGQUIT, true);
+        self.proc.catch(Signal::SIGQUIT, true);
         for (k, v) in [("PS1", r"\u@\h:\w\$ "), ("PS2", "> ")] {
             if self.get(k).is_none() {
                 let _ = self.set(k, v);
@@ -469,9 +470,18 @@ impl Shell {
                 Err(Ctl::Interrupted) => self.status = 130,
                 _ => {}
             }
-            if self.status == 130 {
-                // ^C ended the command and the terminal echoed it; end that line as bash does.
-                self.tty_write("\n").await;
+            // A foreground program ended by a signal: bash ends the line after ^C and names
+            // the others.
+            let said = match self.status - 128 {
+                2 => Some(""),
+                1 => Some("Hangup"),
+                3 => Some("Quit (core dumped)"),
+                9 => Some("Killed"),
+                15 => Some("Terminated"),
+                _ => None,
+            };
+            if let Some(text) = said {
+                self.tty_write(&format!("{text}\n")).await;
             }
         }
     }

@@ -272,6 +272,10 @@ impl ProcessTable {
         if live >= self.max_live {
             return Err(Errno::EAGAIN);
         }
+        // Ignored signals stay ignored across fork and exec (POSIX); handlers do not.
+        let ignored = procs
+            .get(&spec.ppid)
+            .map_or(0, |parent| parent.sig.lock().ignored);
         let pid = self.next_pid.fetch_add(1, Ordering::Relaxed);
         let (exit, _) = watch::channel(None);
         let p = Arc::new(Process {
@@ -290,7 +294,10 @@ impl ProcessTable {
                 reaped: false,
             }),
             exit,
-            sig: Mutex::new(SigState::default()),
+            sig: Mutex::new(SigState {
+                ignored,
+                ..SigState::default()
+            }),
             sig_notify: Notify::new(),
         });
         procs.insert(pid, p.clone());
