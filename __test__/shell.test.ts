@@ -111,6 +111,27 @@ describe("openShell", () => {
     expect(text).toContain("user@agentos:~$ echo one three\none three");
   });
 
+  it("edits lines longer than the terminal across their rows", async () => {
+    const s = open({ cols: 30, rows: 10 });
+    s.attach();
+    await s.prompts(1);
+    const long = "echo " + "abcdefghij".repeat(5); // 55 characters after a 16-cell prompt
+    s.type(long + ENTER);
+    await s.waitLine((l) => l === "abcdefghij".repeat(3));
+    // Recall it, go to the start, change the first word, and run it from mid-line.
+    s.type(`${UP}\x01\x1b[3~\x1b[3~\x1b[3~\x1b[3~echo -e${"\x1b[C".repeat(8)}${ENTER}`);
+    await s.prompts(3);
+    const lines = await s.lines();
+    // What is on the screen is exactly the command typed, wrapped at 30 columns, then its output.
+    const screen = lines.join("\n");
+    const rows = (t: string) => t.match(/.{1,30}/g)!.join("\n");
+    const out = rows("abcdefghij".repeat(5));
+    expect(screen).toContain(`${rows(`user@agentos:~$ echo -e ${"abcdefghij".repeat(5)}`)}\n${out}\nuser@agentos:~$`);
+    // Backspace across a row boundary.
+    s.type("echo " + "x".repeat(14) + "\x7f".repeat(2) + "yz" + ENTER);
+    await s.waitLine((l) => l === "x".repeat(12) + "yz");
+  });
+
   it("recalls history with Up and lists it with `history`", async () => {
     const s = open();
     s.attach();

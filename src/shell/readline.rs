@@ -4,7 +4,7 @@
 //! a time. The editor puts the terminal in non-canonical, no-echo mode while a line is typed
 //! (as readline does; `ISIG` stays on, so ^C reaches the shell as `SIGINT`) and handles the
 //! usual keys: arrows, Home/End, Delete, ^A ^E ^B ^F ^K ^U ^W ^L ^D, and history with Up/Down
-//! (^P/^N). Lines longer than the terminal are redrawn in place but not re-wrapped.
+//! (^P/^N). A line longer than the terminal wraps, and is redrawn across its rows.
 
 use std::sync::Arc;
 
@@ -31,26 +31,121 @@ enum Line {
     Interrupted,
 }
 
-/// Characters of the line being edited and the cursor.
+/// Characters of the line being edited and the cursor. The line may be longer than the
+/// terminal: positions are counted in cells from the start of the prompt, and `row` is the
+/// terminal row the cursor is on, relative to the prompt's first row.
 struct Editor {
     buf: Vec<char>,
     cursor: usize,
     prompt: String,
+    /// Cells the prompt takes (its text without escape sequences).
+    plen: usize,
+    /// Terminal width.
+    width: usize,
+    row: usize,
+}
+
+/// Cells `s` takes on the screen: its characters, escape sequences excluded.
+fn display_width(s: &str) -> usize {
+    let mut n = 0;
+    let mut chars = s.chars().peekable();
+    while let Some(c) = chars.next() {
+        if c == '\x1b' {
+            match chars.next() {
+                // CSI: up to a final byte in @..~.
+                Some('[') => {
+                    for c in chars.by_ref() {
+                        if ('@'..='~').contains(&c) {
+                            break;
+                        }
+                    }
+                }
+                // OSC (a window title): up to BEL or ST.
+                Some(']') => {
+                    while let Some(c) = chars.next() {
+                        if c == '\x07' || (c == '\x1b' && chars.next_if_eq(&'\\').is_some()) {
+                            break;
+                        }
+                    }
+                }
+                _ => {}
+            }
+        } else if !c.is_control() {
+            n += 1;
+        }
+    }
+    n
 }
 
 impl Editor {
+    fn new(prompt: String, width: usize) -> Editor {
+        let plen = display_width(&prompt);
+        Editor {
+            buf: Vec::new(),
+            cursor: 0,
+            prompt,
+            plen,
+            width: width.max(1),
+            row: 0,
+        }
+    }
+
     fn text(&self) -> String {
         self.buf.iter().collect()
     }
 
-    /// Redraw the whole line and put the cursor back.
-    fn redraw(&self) -> String {
-        let mut s = format!("\r{}{}\x1b[K", self.prompt, self.text());
-        let back = self.buf.len() - self.cursor;
-        if back > 0 {
-            s.push_str(&format!("\x1b[{back}D"));
+    /// The prompt, as first shown.
+    fn show_prompt(&mut self) -> String {
+        let mut s = self.prompt.clone();
+        if self.plen > 0 && self.plen % self.width == 0 {
+            s.push('\n');
         }
+        self.row = self.plen / self.width;
         s
+    }
+
+    /// After writing up to cell `at`: if that filled the row, move to the next one (the
+    /// terminal would only wrap at the next character, and rows are counted as if it had).
+    fn wrap_at(&self, at: usize) -> &'static str {
+        if at > 0 && at % self.width == 0 {
+            "\n"
+        } else {
+            ""
+        }
+    }
+
+    /// Redraw the whole line (all its rows) and put the cursor back.
+    fn redraw(&mut self) -> String {
+        let w = self.width;
+        let mut s = String::new();
+        if self.row > 0 {
+            s.push_str(&format!("\x1b[{}A", self.row));
+        }
+        s.push_str("\r\x1b[J");
+        s.push_str(&self.prompt);
+        s.push_str(&self.text());
+        let end = self.plen + self.buf.len();
+        s.push_str(self.wrap_at(end));
+        let (end_row, cur) = (end / w, self.plen + self.cursor);
+        let (row, col) = (cur / w, cur % w);
+        if end_row > row {
+            s.push_str(&format!("\x1b[{}A", end_row - row));
+        }
+        s.push('\r');
+        if col > 0 {
+            s.push_str(&format!("\x1b[{col}C"));
+        }
+        self.row = row;
+        s
+    }
+
+    /// Move the cursor to the end of the line (before a newline ends it).
+    fn move_to_end(&mut self) -> String {
+        if self.cursor == self.buf.len() {
+            return String::new();
+        }
+        self.cursor = self.buf.len();
+        self.redraw()
     }
 
     fn set(&mut self, text: &str) -> String {
@@ -63,7 +158,9 @@ impl Editor {
         self.buf.insert(self.cursor, c);
         self.cursor += 1;
         if self.cursor == self.buf.len() {
-            c.to_string()
+            let at = self.plen + self.cursor;
+            self.row = at / self.width;
+            format!("{c}{}", self.wrap_at(at))
         } else {
             self.redraw()
         }
@@ -73,9 +170,11 @@ impl Editor {
         if self.cursor == 0 {
             return String::new();
         }
+        let at = self.plen + self.cursor;
         self.cursor -= 1;
         self.buf.remove(self.cursor);
-        if self.cursor == self.buf.len() {
+        if self.cursor == self.buf.len() && at % self.width != 0 {
+            // Same row: rub the character out in place.
             "\x08 \x08".to_owned()
         } else {
             self.redraw()
@@ -273,12 +372,9 @@ impl Shell {
 
     async fn edit_line(&mut self, pty: &Arc<Pty>, prompt: String) -> Line {
         let history = self.history.clone().unwrap_or_default();
-        let mut ed = Editor {
-            buf: Vec::new(),
-            cursor: 0,
-            prompt,
-        };
-        self.tty_write(&ed.prompt).await;
+        let mut ed = Editor::new(prompt, usize::from(pty.winsize().0));
+        let shown = ed.show_prompt();
+        self.tty_write(&shown).await;
         // Position in the history while browsing it (== len: the line being typed).
         let mut hist_pos = history.lock().len();
         let mut typed = String::new();
@@ -289,7 +385,8 @@ impl Shell {
                 () = self.proc.any_signal() => {
                     let caught = self.proc.take_caught();
                     if caught.contains(&Signal::SIGINT) && self.traps_get("INT").is_none() {
-                        self.tty_write("^C\n").await;
+                        let end = ed.move_to_end();
+                        self.tty_write(&format!("{end}^C\n")).await;
                         return Line::Interrupted;
                     }
                     // Traps (`trap '…' WINCH`) run at once, above the line being edited.
@@ -305,7 +402,10 @@ impl Shell {
                             }
                         }
                         self.status = saved;
-                        self.tty_write(&ed.redraw()).await;
+                        // The trap's output ended on a fresh line: draw the line again there.
+                        ed.row = 0;
+                        let again = ed.redraw();
+                        self.tty_write(&again).await;
                     }
                     continue;
                 }
@@ -321,6 +421,7 @@ impl Shell {
                 used += n;
                 let s = match key {
                     Key::Enter => {
+                        echo.push_str(&ed.move_to_end());
                         echo.push_str(if pty.termios().onlcr { "\n" } else { "\r\n" });
                         self.tty_write(&echo).await;
                         // Typed ahead: for the command about to run, or the next line.
@@ -387,15 +488,20 @@ impl Shell {
                         ed.cursor = start;
                         ed.redraw()
                     }
-                    Key::Ctrl(0x0c) => format!("\x1b[H\x1b[2J{}", ed.redraw()),
+                    Key::Ctrl(0x0c) => {
+                        ed.row = 0;
+                        format!("\x1b[H\x1b[2J{}", ed.redraw())
+                    }
                     Key::Ctrl(0x03) => {
                         // ^C as a byte: ISIG is off (a program changed the modes).
+                        echo.push_str(&ed.move_to_end());
                         echo.push_str("^C\n");
                         self.tty_write(&echo).await;
                         pty.unread(&pending[used..]);
                         return Line::Interrupted;
                     }
-                    Key::Ctrl(b'\t') => ed.insert('\t'),
+                    // No completion: a tab would also break the count of cells.
+                    Key::Ctrl(b'\t') => "\x07".to_owned(),
                     Key::Ctrl(_) | Key::Ignored => String::new(),
                 };
                 echo.push_str(&s);
