@@ -132,6 +132,26 @@ describe("openShell", () => {
     await s.waitLine((l) => l === "x".repeat(12) + "yz");
   });
 
+  it("completes commands and file names with Tab; a second Tab lists the choices", async () => {
+    const s = open();
+    s.attach();
+    await s.prompts(1);
+    await vm.writeFiles([
+      { path: "/home/user/proj/readme.md", content: "hello from readme\n" },
+      { path: "/home/user/proj/src/a.js", content: "" },
+      { path: "/home/user/proj/src/b.js", content: "" },
+    ]);
+    s.type(`ec\t"[$(ca\tproj/r\t)]"${ENTER}`);
+    await s.waitLine((l) => l === "[hello from readme]");
+    expect((await s.lines()).join("\n")).toContain(`user@agentos:~$ echo "[$(cat proj/readme.md )]"`);
+    s.type(`ls proj/s\tb\t${ENTER}`);
+    await s.waitLine((l) => l === "proj/src/b.js");
+    s.type(`cat proj/src/\t\t`);
+    await s.waitLine((l) => l.includes("a.js  b.js"));
+    s.type(`\x15${ENTER}`);
+    await s.prompts(4);
+  });
+
   it("recalls history with Up and lists it with `history`", async () => {
     const s = open();
     s.attach();

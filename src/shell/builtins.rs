@@ -59,6 +59,11 @@ const SPECIAL: &[&str] = &[
     "shift", "trap", "unset",
 ];
 
+/// The builtins' names.
+pub(crate) fn builtin_names() -> &'static [&'static str] {
+    BUILTINS
+}
+
 /// Whether `name` is a builtin.
 pub(crate) fn is_builtin(name: &str) -> bool {
     BUILTINS.contains(&name)

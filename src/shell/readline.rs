@@ -3,7 +3,8 @@
 //! When its standard input is a terminal (or with `-i`), the shell reads commands one line at
 //! a time. The editor puts the terminal in non-canonical, no-echo mode while a line is typed
 //! (as readline does; `ISIG` stays on, so ^C reaches the shell as `SIGINT`) and handles the
-//! usual keys: arrows, Home/End, Delete, ^A ^E ^B ^F ^K ^U ^W ^L ^D, and history with Up/Down
+//! usual keys: arrows, Home/End, Delete, ^A ^E ^B ^F ^K ^U ^W ^L ^D, Tab completion of commands
+//! and file names, and history with Up/Down
 //! (^P/^N). A line longer than the terminal wraps, and is redrawn across its rows.
 
 use std::sync::Arc;
@@ -14,6 +15,7 @@ use parking_lot::Mutex;
 use super::{Ctl, Shell};
 use crate::kernel::process::pty::{Pty, Termios};
 use crate::kernel::process::Signal;
+use crate::kernel::vfs::FileType;
 
 /// Entries kept by the history (bash's default `HISTSIZE`).
 const HISTSIZE: usize = 500;
@@ -342,12 +344,108 @@ pub fn expand_prompt(sh: &Shell, ps: &str) -> String {
     out
 }
 
+/// The longest prefix every string of `words` starts with.
+fn common_prefix(words: &[String]) -> String {
+    let Some(first) = words.first() else {
+        return String::new();
+    };
+    let mut n = first.len();
+    for w in &words[1..] {
+        n = n.min(
+            first
+                .char_indices()
+                .zip(w.chars())
+                .find(|((_, a), b)| a != b)
+                .map_or(n.min(w.len()), |((i, _), _)| i),
+        );
+    }
+    first[..n].to_owned()
+}
+
 /// Whether a parse error only says the input stopped too early (more lines will finish it).
 fn incomplete(msg: &str) -> bool {
     msg.contains("unexpected end of file") || msg.contains("unexpected EOF while looking for")
 }
 
 impl Shell {
+    /// Completions of the word before the cursor: commands (builtins and `PATH`) for the first
+    /// word of a command, else file names (directories end in `/`). Sorted, without duplicates.
+    async fn completions(&self, ed: &Editor) -> (usize, Vec<String>) {
+        let start = (0..ed.cursor)
+            .rev()
+            .find(|&i| {
+                ed.buf[i].is_whitespace() || matches!(ed.buf[i], '|' | ';' | '&' | '(' | '<' | '>')
+            })
+            .map_or(0, |i| i + 1);
+        let word: String = ed.buf[start..ed.cursor].iter().collect();
+        let before: String = ed.buf[..start].iter().collect();
+        let command_word = matches!(
+            before.trim_end().chars().last(),
+            None | Some('|' | ';' | '&' | '(')
+        );
+        let cred = crate::kernel::vfs::Cred::GUEST;
+        let vfs = self.kernel.vfs();
+        let mut out = Vec::new();
+        if command_word && !word.contains('/') {
+            out.extend(
+                super::builtins::builtin_names()
+                    .iter()
+                    .filter(|b| b.starts_with(&word))
+                    .map(|b| (*b).to_owned()),
+            );
+            let path = self.get("PATH").unwrap_or_default();
+            for dir in path.split(':').filter(|d| d.starts_with('/')) {
+                if let Ok(entries) = vfs.read_dir(cred, dir).await {
+                    out.extend(
+                        entries
+                            .into_iter()
+                            .filter(|e| {
+                                e.name.starts_with(&word) && e.stat.file_type != FileType::Dir
+                            })
+                            .map(|e| e.name),
+                    );
+                }
+            }
+        } else {
+            let (dir_text, base) = match word.rfind('/') {
+                Some(i) => (&word[..=i], &word[i + 1..]),
+                None => ("", word.as_str()),
+            };
+            let home = self.get("HOME").unwrap_or_default();
+            let dir = match dir_text {
+                "" => self.proc.cwd(),
+                d if d.starts_with("~/") => format!("{home}/{}", &d[2..]),
+                d if d.starts_with('/') => d.to_owned(),
+                d => crate::kernel::vfs::path::join(&self.proc.cwd(), d),
+            };
+            if let Ok(entries) = vfs.read_dir(cred, &dir).await {
+                for e in entries {
+                    if !e.name.starts_with(base)
+                        || (e.name.starts_with('.') && !base.starts_with('.'))
+                    {
+                        continue;
+                    }
+                    let is_dir = match e.stat.file_type {
+                        FileType::Dir => true,
+                        FileType::Symlink => vfs
+                            .stat(cred, &crate::kernel::vfs::path::join(&dir, &e.name), true)
+                            .await
+                            .is_ok_and(|st| st.file_type == FileType::Dir),
+                        _ => false,
+                    };
+                    out.push(format!(
+                        "{dir_text}{}{}",
+                        e.name,
+                        if is_dir { "/" } else { "" }
+                    ));
+                }
+            }
+        }
+        out.sort();
+        out.dedup();
+        (start, out)
+    }
+
     async fn tty_write(&self, s: &str) {
         if s.is_empty() {
             return;
@@ -379,6 +477,8 @@ impl Shell {
         let mut hist_pos = history.lock().len();
         let mut typed = String::new();
         let mut pending: Vec<u8> = Vec::new();
+        // Tabs pressed in a row without a completion (the second lists the candidates).
+        let mut tabs = 0u32;
         loop {
             let chunk = tokio::select! {
                 r = pty.read(4096) => r,
@@ -419,6 +519,9 @@ impl Shell {
             let mut echo = String::new();
             while let Some((key, n)) = next_key(&pending[used..]) {
                 used += n;
+                if !matches!(key, Key::Ctrl(b'\t')) {
+                    tabs = 0;
+                }
                 let s = match key {
                     Key::Enter => {
                         echo.push_str(&ed.move_to_end());
@@ -500,8 +603,44 @@ impl Shell {
                         pty.unread(&pending[used..]);
                         return Line::Interrupted;
                     }
-                    // No completion: a tab would also break the count of cells.
-                    Key::Ctrl(b'\t') => "\x07".to_owned(),
+                    Key::Ctrl(b'\t') => {
+                        let (start, found) = self.completions(&ed).await;
+                        let word: String = ed.buf[start..ed.cursor].iter().collect();
+                        let prefix = common_prefix(&found);
+                        if found.len() == 1 {
+                            // The one completion, and a space after a whole name.
+                            let mut rest: String = prefix[word.len()..].to_owned();
+                            if !rest.ends_with('/') {
+                                rest.push(' ');
+                            }
+                            tabs = 0;
+                            rest.chars().map(|c| ed.insert(c)).collect()
+                        } else if prefix.len() > word.len() {
+                            tabs = 0;
+                            prefix[word.len()..].chars().map(|c| ed.insert(c)).collect()
+                        } else if found.is_empty() || tabs == 0 {
+                            tabs += 1;
+                            "\x07".to_owned()
+                        } else {
+                            // Tab twice: list them under the line, then draw the line again.
+                            tabs = 0;
+                            let mut list = ed.move_to_end();
+                            list.push('\n');
+                            for name in &found {
+                                let shown = name
+                                    .trim_end_matches('/')
+                                    .rsplit('/')
+                                    .next()
+                                    .unwrap_or(name);
+                                let slash = if name.ends_with('/') { "/" } else { "" };
+                                list.push_str(&format!("{shown}{slash}  "));
+                            }
+                            list.push('\n');
+                            ed.row = 0;
+                            list.push_str(&ed.redraw());
+                            list
+                        }
+                    }
                     Key::Ctrl(_) | Key::Ignored => String::new(),
                 };
                 echo.push_str(&s);
