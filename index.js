@@ -875,7 +875,8 @@ class AgentOs {
             h(data);
     }
     #shellListening(s, on) {
-        if (s.listening === on)
+        // An ended shell sends nothing more: listening to it must not keep Node alive.
+        if (s.listening === on || (on && (s.ended || s.closed)))
             return;
         s.listening = on;
         if (on) {

@@ -423,9 +423,11 @@ class Link {
             const args = this.#encode(target.handle, m, a);
             const id = this.#nextId++;
             return new Promise((resolve, reject) => {
+                // Posted first: an argument that cannot be cloned rejects without leaving a pending
+                // entry (and a reference on the host's event loop) behind.
+                this.#worker.postMessage({ t: "call", id, h: target.handle, m, a: args });
                 this.#pending.set(id, { resolve, reject, onExit });
                 this.ref();
-                this.#worker.postMessage({ t: "call", id, h: target.handle, m, a: args });
             });
         }
         catch (err) {

@@ -219,6 +219,61 @@ describe("openShell", () => {
     await s.waitLine((l) => l === "done");
   });
 
+  it("^C reaches a `read` or `wait`, survives `trap - INT`, and works after a program left the terminal raw", async () => {
+    const s = open();
+    s.attach();
+    await s.prompts(1);
+    s.type(`read x${ENTER}`);
+    await new Promise((r) => setTimeout(r, 100));
+    s.type("\x03");
+    await s.prompts(2);
+    s.type(`sleep 1000 & wait${ENTER}`);
+    await new Promise((r) => setTimeout(r, 100));
+    s.type("\x03");
+    await s.prompts(3);
+    s.type(`echo status=$?; trap 'echo trapped' INT; trap - INT${ENTER}`);
+    await s.waitLine((l) => l === "status=130");
+    await s.prompts(4);
+    s.type("\x03");
+    await s.prompts(5);
+    s.type(`node -e 'process.stdin.setRawMode(true)'${ENTER}`);
+    await s.prompts(6);
+    s.type(`sleep 2000${ENTER}`);
+    await new Promise((r) => setTimeout(r, 100));
+    s.type("\x03");
+    await s.prompts(7);
+    const shell = vm.allProcesses().find((p) => p.command === "sh" && p.status === "running");
+    expect(shell).toBeDefined();
+    expect(vm.allProcesses().some((p) => p.command === "sleep" && p.args[0] === "2000" && p.status === "running")).toBe(false);
+  });
+
+  it("a shell that exits hangs up what it left running; a trap that kills it does not spin", async () => {
+    const s = open();
+    s.attach();
+    await s.prompts(1);
+    s.type(`sleep 1000 &${ENTER}`);
+    const sleeping = () => vm.allProcesses().some((p) => p.command === "sleep" && p.status === "running");
+    let end = Date.now() + 5000;
+    while (!sleeping() && Date.now() < end) await new Promise((r) => setTimeout(r, 10));
+    expect(sleeping()).toBe(true);
+    s.type(`exit${ENTER}`);
+    end = Date.now() + 5000;
+    while (sleeping() && Date.now() < end) await new Promise((r) => setTimeout(r, 10));
+    expect(sleeping()).toBe(false);
+    const t = open();
+    t.attach();
+    await t.prompts(1);
+    t.type(`trap 'kill $$' WINCH${ENTER}`);
+    await t.prompts(2);
+    const before = vm.allProcesses().filter((p) => p.command === "sh" && p.status === "running").length;
+    vm.resizeShell(t.shellId, 100, 30);
+    end = Date.now() + 5000;
+    while (vm.allProcesses().filter((p) => p.command === "sh" && p.status === "running").length === before && Date.now() < end) {
+      await new Promise((r) => setTimeout(r, 10));
+    }
+    expect(vm.allProcesses().filter((p) => p.command === "sh" && p.status === "running").length).toBe(before - 1);
+  });
+
   it("programs read lines in canonical mode, with the terminal's own editing", async () => {
     const s = open();
     s.attach();

@@ -1306,7 +1306,8 @@ export class AgentOs {
   }
 
   #shellListening(s: ShellState, on: boolean): void {
-    if (s.listening === on) return;
+    // An ended shell sends nothing more: listening to it must not keep Node alive.
+    if (s.listening === on || (on && (s.ended || s.closed))) return;
     s.listening = on;
     if (on) {
       if (this.#running++ === 0) this.#vm.setEventsRef(true);

@@ -362,7 +362,12 @@ fn to_js(ev: ProcEvent) -> ProcessEvent {
             exit_code: None,
             json: Some(json.to_string()),
         },
-        ProcEvent::Shell { id, data } => ProcessEvent {
+        // The credit is dropped here, on the JS thread: the shell may send more.
+        ProcEvent::Shell {
+            id,
+            data,
+            credit: _,
+        } => ProcessEvent {
             kind: "shell".to_owned(),
             pid: id,
             data: Some(Uint8Array::new(data.to_vec())),

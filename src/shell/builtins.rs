@@ -283,7 +283,17 @@ impl Shell {
                     });
                 }
                 "local" | "declare" | "typeset" => return self.b_declare(name, args).await,
-                "read" => self.b_read(args).await,
+                "read" => {
+                    let proc = self.proc.clone();
+                    let interactive = self.interactive;
+                    let interrupted = tokio::select! {
+                        () = self.b_read(args) => false,
+                        () = proc.until_pending(Signal::SIGINT), if interactive => true,
+                    };
+                    if interrupted {
+                        self.status = 130;
+                    }
+                }
                 "eval" => {
                     let src = args.join(" ");
                     self.status = 0;
@@ -318,34 +328,15 @@ impl Shell {
                     }
                 }
                 "wait" => {
-                    if args.first().is_some_and(|a| a == "-n") {
-                        self.status = self.wait_any().await.unwrap_or(127);
-                        return Ok(());
-                    }
-                    if args.is_empty() {
-                        self.wait_jobs(None).await;
-                        self.status = 0;
-                    } else {
-                        for a in args {
-                            let pid = self.job_pid(a);
-                            match pid {
-                                Some(p) => match self.wait_jobs(Some(p)).await {
-                                    Some(code) => self.status = code,
-                                    None => {
-                                        self.error(format!(
-                                            "wait: pid {p} is not a child of this shell"
-                                        ))
-                                        .await;
-                                        self.status = 127;
-                                    }
-                                },
-                                None => {
-                                    self.error(format!("wait: `{a}': not a pid or valid job spec"))
-                                        .await;
-                                    self.status = 2;
-                                }
-                            }
-                        }
+                    let proc = self.proc.clone();
+                    let interactive = self.interactive;
+                    let interrupted = tokio::select! {
+                        () = self.b_wait(args) => false,
+                        () = proc.until_pending(Signal::SIGINT), if interactive => true,
+                    };
+                    if interrupted {
+                        // ^C: the caught SIGINT then ends the command line.
+                        self.status = 130;
                     }
                 }
                 "trap" => self.b_trap(args).await,
@@ -862,6 +853,36 @@ impl Shell {
         Ok(())
     }
 
+    async fn b_wait(&mut self, args: &[String]) {
+        if args.first().is_some_and(|a| a == "-n") {
+            self.status = self.wait_any().await.unwrap_or(127);
+            return;
+        }
+        if args.is_empty() {
+            self.wait_jobs(None).await;
+            self.status = 0;
+        } else {
+            for a in args {
+                let pid = self.job_pid(a);
+                match pid {
+                    Some(p) => match self.wait_jobs(Some(p)).await {
+                        Some(code) => self.status = code,
+                        None => {
+                            self.error(format!("wait: pid {p} is not a child of this shell"))
+                                .await;
+                            self.status = 127;
+                        }
+                    },
+                    None => {
+                        self.error(format!("wait: `{a}': not a pid or valid job spec"))
+                            .await;
+                        self.status = 2;
+                    }
+                }
+            }
+        }
+    }
+
     async fn b_read(&mut self, args: &[String]) {
         let mut raw = false;
         let mut prompt: Option<String> = None;
@@ -1255,6 +1276,10 @@ impl Shell {
                     if let Some(sig) = sig {
                         self.proc.catch(sig, false);
                         self.proc.ignore(sig, false);
+                        if self.interactive && matches!(sig, Signal::SIGINT | Signal::SIGQUIT) {
+                            // An interactive shell handles ^C and ^\ itself, trap or not.
+                            self.proc.catch(sig, true);
+                        }
                     }
                 }
                 Some("") => {

@@ -484,6 +484,11 @@ impl Shell {
                 r = pty.read(4096) => r,
                 () = self.proc.any_signal() => {
                     let caught = self.proc.take_caught();
+                    if caught.is_empty() {
+                        // Only a signal that ends the shell is pending: it is ending (waiting
+                        // here, not spinning, lets that happen).
+                        std::future::pending::<()>().await;
+                    }
                     if caught.contains(&Signal::SIGINT) && self.traps_get("INT").is_none() {
                         let end = ed.move_to_end();
                         self.tty_write(&format!("{end}^C\n")).await;
@@ -705,6 +710,9 @@ impl Shell {
             self.add_history(&src);
             src.clear();
             let r = self.run_program(&prog).await;
+            // A program that left the terminal raw (it exited without restoring it) does not
+            // take ^C away from the next one: cooked mode again, as fish and zsh do.
+            pty.set_termios(Termios::default());
             // A ^C that arrived while the command ran is spent.
             let _ = self.proc.take_caught();
             match r {

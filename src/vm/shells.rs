@@ -16,7 +16,7 @@ use tokio::sync::watch;
 use super::process::{ApiProcesses, StartOptions};
 use crate::error::{ApiCode, Error, Result};
 use crate::kernel::process::pty::Pty;
-use crate::kernel::process::{OpenFile, Pid, ProcEvent, Signal};
+use crate::kernel::process::{Budget, Credit, OpenFile, Pid, ProcEvent, Signal};
 use crate::kernel::Kernel;
 
 /// How to open a shell.
@@ -105,26 +105,41 @@ impl Shells {
         self.open.lock().insert(id, term);
         // The pump: terminal output becomes events while the host listens. It ends when every
         // descriptor of the terminal is closed (the shell and its children are gone).
+        // At most `maxPipeBytes` of it are on their way to JS at once: a program printing
+        // faster than the host takes it waits, as it would on a terminal nobody reads.
         let k = Arc::downgrade(kernel);
+        let budget = Budget::new(kernel.limits().max_pipe_bytes as usize);
         tokio::spawn(async move {
             loop {
                 if rx.wait_for(|on| *on).await.is_err() {
                     return;
                 }
+                budget.room().await;
                 let Some(data) = pty.read_output().await else {
                     // Every program on the terminal is gone: an empty chunk says so.
                     if let Some(kernel) = k.upgrade() {
                         kernel.emit(ProcEvent::Shell {
                             id,
                             data: bytes::Bytes::new(),
+                            credit: Credit::default(),
                         });
                     }
                     return;
                 };
+                let credit = budget.charge(data.len());
                 match k.upgrade() {
-                    Some(kernel) => kernel.emit(ProcEvent::Shell { id, data }),
+                    Some(kernel) => kernel.emit(ProcEvent::Shell { id, data, credit }),
                     None => return,
                 }
+            }
+        });
+        // When the shell exits, its session gets SIGHUP, as when a session leader on a
+        // terminal exits: background jobs it left do not hold the terminal open.
+        let (leader, sid, kw) = (p.proc.clone(), p.proc.sid, Arc::downgrade(kernel));
+        tokio::spawn(async move {
+            leader.wait().await;
+            if let Some(kernel) = kw.upgrade() {
+                kernel.procs().kill_session(sid, Signal::SIGHUP);
             }
         });
         Ok(id)
@@ -147,7 +162,7 @@ impl Shells {
                 ),
             )
         })?;
-        if let Some((sig, group)) = raised {
+        for (sig, group) in raised {
             let _ = kernel.procs().kill(-i64::from(group), sig);
         }
         Ok(())

@@ -19,7 +19,7 @@ use parking_lot::Mutex;
 use tokio::sync::{watch, Notify};
 
 pub use fd::{FdTable, FileObj, OpenFile, OpenFlags};
-pub use output::{EventSink, OutputSink, ProcEvent, Stream};
+pub use output::{Budget, Credit, EventSink, OutputSink, ProcEvent, Stream};
 pub use signal::Signal;
 
 use crate::kernel::errno::Errno;
@@ -164,6 +164,10 @@ impl Process {
             s.ignored &= !sig.bit();
         } else {
             s.caught &= !sig.bit();
+            if sig.ignored_by_default() {
+                // Back to a default of "ignore": a pending one is dropped.
+                s.pending &= !sig.bit();
+            }
         }
     }
 
@@ -176,6 +180,7 @@ impl Process {
         if on {
             s.ignored |= sig.bit();
             s.caught &= !sig.bit();
+            s.pending &= !sig.bit();
         } else {
             s.ignored &= !sig.bit();
         }
@@ -214,6 +219,19 @@ impl Process {
             notified.as_mut().enable();
             if let Some(s) = self.pending_fatal() {
                 return s;
+            }
+            notified.await;
+        }
+    }
+
+    /// Resolves when `sig` is pending (delivered, not yet handled).
+    pub async fn until_pending(&self, sig: Signal) {
+        loop {
+            let notified = self.sig_notify.notified();
+            tokio::pin!(notified);
+            notified.as_mut().enable();
+            if self.sig.lock().pending & sig.bit() != 0 {
+                return;
             }
             notified.await;
         }

@@ -49,6 +49,8 @@ pub enum ProcEvent {
         id: u32,
         /// The bytes, in order.
         data: Bytes,
+        /// Gives the bytes back to the shell's budget once the event reached the host.
+        credit: Credit,
     },
     /// The process ended with this exit code (128 + n for signal n).
     Exit {
@@ -58,6 +60,73 @@ pub enum ProcEvent {
         code: i32,
     },
 }
+
+/// Bytes a producer may have in flight to the host, and the wait for room (flow control of
+/// events that must not be dropped, such as a terminal's output).
+#[derive(Debug)]
+pub struct Budget {
+    limit: usize,
+    used: Mutex<usize>,
+    freed: tokio::sync::Notify,
+}
+
+impl Budget {
+    /// A budget of `limit` bytes in flight.
+    pub fn new(limit: usize) -> Arc<Budget> {
+        Arc::new(Budget {
+            limit: limit.max(1),
+            used: Mutex::new(0),
+            freed: tokio::sync::Notify::new(),
+        })
+    }
+
+    /// Wait until less than the limit is in flight.
+    pub async fn room(&self) {
+        loop {
+            let freed = self.freed.notified();
+            tokio::pin!(freed);
+            freed.as_mut().enable();
+            if *self.used.lock() < self.limit {
+                return;
+            }
+            freed.await;
+        }
+    }
+
+    /// Take `n` bytes (call [`room`](Self::room) first; one chunk may go over the limit).
+    pub fn charge(self: &Arc<Self>, n: usize) -> Credit {
+        *self.used.lock() += n;
+        Credit(Some((self.clone(), n)))
+    }
+}
+
+/// Bytes taken from a [`Budget`], given back when dropped (after the host has the event).
+#[derive(Debug, Default)]
+pub struct Credit(Option<(Arc<Budget>, usize)>);
+
+impl Drop for Credit {
+    fn drop(&mut self) {
+        if let Some((b, n)) = self.0.take() {
+            *b.used.lock() -= n;
+            b.freed.notify_waiters();
+        }
+    }
+}
+
+impl Clone for Credit {
+    /// A copy holds nothing: the bytes are given back once, by the original.
+    fn clone(&self) -> Credit {
+        Credit(None)
+    }
+}
+
+impl PartialEq for Credit {
+    fn eq(&self, _: &Credit) -> bool {
+        true
+    }
+}
+
+impl Eq for Credit {}
 
 /// Receives a VM's process events (the binding forwards them to JS in batches).
 pub trait EventSink: Send + Sync + 'static {
@@ -178,5 +247,32 @@ impl OutputSink {
     pub fn take_collected(&self) -> (Vec<u8>, bool) {
         let mut st = self.state.lock();
         (st.collected.take().unwrap_or_default(), st.exceeded)
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[tokio::test]
+    async fn a_budget_waits_until_credits_are_given_back() {
+        let b = Budget::new(10);
+        b.room().await;
+        let c1 = b.charge(4);
+        b.room().await;
+        // One chunk may go over the limit; then the next waits.
+        let c2 = b.charge(8);
+        let waiting = tokio::spawn({
+            let b = b.clone();
+            async move { b.room().await }
+        });
+        tokio::task::yield_now().await;
+        assert!(!waiting.is_finished());
+        drop(c2.clone()); // a copy gives nothing back
+        tokio::task::yield_now().await;
+        assert!(!waiting.is_finished());
+        drop(c2);
+        waiting.await.unwrap();
+        drop(c1);
     }
 }

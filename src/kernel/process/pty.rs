@@ -243,8 +243,9 @@ impl Pty {
         st.output.push_back(out);
     }
 
-    fn echo(st: &mut State, b: u8) {
-        if !st.termios.echo {
+    fn echo(st: &mut State, b: u8, capacity: usize) {
+        // No echo while the host has a full terminal's worth unread (as Linux's n_tty).
+        if !st.termios.echo || st.out_len >= capacity {
             return;
         }
         if b < 0x20 && b != b'\n' && b != b'\t' || b == 0x7f {
@@ -281,16 +282,16 @@ impl Pty {
         st.input.extend(line);
     }
 
-    /// Input typed at the terminal (the host's `writeShell`). Returns the signal to send to the
-    /// foreground process group and the group, if a signal character was typed (the last
-    /// one, if several). `EAGAIN` when more than [`MAX_INPUT`] bytes are unread; then nothing
-    /// of `data` was taken.
-    pub fn input(&self, data: &[u8]) -> Result<Option<(Signal, Pid)>, Errno> {
+    /// Input typed at the terminal (the host's `writeShell`). Returns the signals to send to
+    /// the foreground process group, with the group, in the order their characters were typed.
+    /// `EAGAIN` when more than [`MAX_INPUT`] bytes are unread; then nothing of `data` was
+    /// taken.
+    pub fn input(&self, data: &[u8]) -> Result<Vec<(Signal, Pid)>, Errno> {
         let mut st = self.st.lock();
         if st.input.len() + st.line.len() + data.len() > MAX_INPUT {
             return Err(Errno::EAGAIN);
         }
-        let mut raised = None;
+        let mut raised = Vec::new();
         for &b0 in data {
             let t = st.termios;
             let b = if t.icrnl && b0 == b'\r' { b'\n' } else { b0 };
@@ -305,16 +306,16 @@ impl Pty {
                     st.line.clear();
                     st.input.clear();
                     st.lines.clear();
-                    Self::echo(&mut st, b);
+                    Self::echo(&mut st, b, self.capacity);
                     if let Some(g) = st.fg_pgrp {
-                        raised = Some((sig, g));
+                        raised.push((sig, g));
                     }
                     continue;
                 }
             }
             if !t.icanon {
                 st.input.push_back(b);
-                Self::echo(&mut st, b);
+                Self::echo(&mut st, b, self.capacity);
                 continue;
             }
             match b {
@@ -333,13 +334,13 @@ impl Pty {
                 0x04 => self.finish_line(&mut st),
                 b'\n' => {
                     st.line.push(b'\n');
-                    Self::echo(&mut st, b'\n');
+                    Self::echo(&mut st, b'\n', self.capacity);
                     self.finish_line(&mut st);
                 }
                 _ => {
                     if st.line.len() < MAX_CANON {
                         st.line.push(b);
-                        Self::echo(&mut st, b);
+                        Self::echo(&mut st, b, self.capacity);
                     }
                 }
             }
@@ -484,16 +485,20 @@ mod tests {
     async fn signal_characters_flush_and_name_the_foreground_group() {
         let p = Pty::new(80, 24, 1024);
         let _s = p.open_slave();
-        assert_eq!(p.input(b"\x03").unwrap(), None);
+        assert_eq!(p.input(b"\x03").unwrap(), vec![]);
         p.set_foreground(7);
         p.input(b"half a line").unwrap();
-        assert_eq!(p.input(b"\x03").unwrap(), Some((Signal::SIGINT, 7)));
+        assert_eq!(p.input(b"\x03").unwrap(), vec![(Signal::SIGINT, 7)]);
+        assert_eq!(
+            p.input(b"\x03\x1c").unwrap(),
+            vec![(Signal::SIGINT, 7), (Signal::SIGQUIT, 7)]
+        );
         p.input(b"next\n").unwrap();
         assert_eq!(&p.read(100).await.unwrap()[..], b"next\n");
-        assert_eq!(out(&p).await, "^Chalf a line^Cnext\r\n");
+        assert_eq!(out(&p).await, "^Chalf a line^C^C^\\next\r\n");
         // Raw mode: bytes pass through unechoed, ^C included.
         p.set_termios(Termios::raw());
-        assert_eq!(p.input(b"\x03\r").unwrap(), None);
+        assert_eq!(p.input(b"\x03\r").unwrap(), vec![]);
         assert_eq!(&p.read(100).await.unwrap()[..], b"\x03\r");
     }
 
