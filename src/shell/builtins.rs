@@ -59,6 +59,19 @@ const SPECIAL: &[&str] = &[
     "shift", "trap", "unset",
 ];
 
+/// Run a builtin that may wait long (`read`, `wait`). In an interactive shell a ^C ends the
+/// wait (`true`); the caught `SIGINT` then ends the command line.
+async fn until_interrupt(
+    proc: std::sync::Arc<crate::kernel::process::Process>,
+    interactive: bool,
+    builtin: impl std::future::Future<Output = ()>,
+) -> bool {
+    tokio::select! {
+        () = builtin => false,
+        () = proc.until_pending(Signal::SIGINT), if interactive => true,
+    }
+}
+
 /// The builtins' names.
 pub(crate) fn builtin_names() -> &'static [&'static str] {
     BUILTINS
@@ -284,13 +297,8 @@ impl Shell {
                 }
                 "local" | "declare" | "typeset" => return self.b_declare(name, args).await,
                 "read" => {
-                    let proc = self.proc.clone();
-                    let interactive = self.interactive;
-                    let interrupted = tokio::select! {
-                        () = self.b_read(args) => false,
-                        () = proc.until_pending(Signal::SIGINT), if interactive => true,
-                    };
-                    if interrupted {
+                    if until_interrupt(self.proc.clone(), self.interactive, self.b_read(args)).await
+                    {
                         self.status = 130;
                     }
                 }
@@ -328,14 +336,8 @@ impl Shell {
                     }
                 }
                 "wait" => {
-                    let proc = self.proc.clone();
-                    let interactive = self.interactive;
-                    let interrupted = tokio::select! {
-                        () = self.b_wait(args) => false,
-                        () = proc.until_pending(Signal::SIGINT), if interactive => true,
-                    };
-                    if interrupted {
-                        // ^C: the caught SIGINT then ends the command line.
+                    if until_interrupt(self.proc.clone(), self.interactive, self.b_wait(args)).await
+                    {
                         self.status = 130;
                     }
                 }
