@@ -489,7 +489,7 @@ class AgentOs {
         const host = callSync(() => (0, sidecar_js_1.nativeHost)(placement?.kind === "explicit" ? placement.handle : undefined));
         const vm = callSync(() => host.createVm(options?.limits));
         const os = new AgentOs(vm);
-        (0, sidecar_js_1.adoptFacade)(vm, () => os.dispose());
+        (0, sidecar_js_1.adoptFacade)(vm, os);
         os.#scheduleDriver = options?.scheduleDriver;
         try {
             const network = options?.permissions?.network;

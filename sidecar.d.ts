@@ -28,7 +28,8 @@ export interface SidecarDescription {
  * A dedicated OS process hosting a group of VMs (`AgentOs.createSidecar()`): the same kernel,
  * in a process of its own. Create VMs in it with `AgentOs.create({ sidecar: { kind:
  * "explicit", handle } })`; every VM method works as in-process (same errors, same events).
- * Its VMs live until they are disposed, or the sidecar is. If the process dies, its VMs'
+ * Its VMs live until they are disposed (or collected without `dispose()`, as in-process), or
+ * the sidecar is. If the process dies, its VMs'
  * calls fail with `ERR_AGENT_OS_SIDECAR_EXITED` and `exit` handlers run; this process and
  * other sidecars are unaffected. A sidecar never outlives this process.
  */
@@ -60,4 +61,6 @@ export declare function nativeHost(handle: AgentOsSidecar | undefined): NativeHo
 /** Whether `handle` is a sidecar made by `AgentOs.createSidecar()`. */
 export declare function isSidecar(handle: unknown): handle is AgentOsSidecar;
 /** Let `AgentOsSidecar.dispose()` dispose the facade of a VM in a sidecar (no-op for others). */
-export declare function adoptFacade(vm: NativeVm, dispose: () => Promise<void>): void;
+export declare function adoptFacade(vm: NativeVm, facade: {
+    dispose(): Promise<void>;
+}): void;

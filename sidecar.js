@@ -383,6 +383,16 @@ class Link {
         this.#worker.postMessage({ t: "call", id: 0, h, m, a: this.#encode(h, m, a) });
     }
     release(h) {
+        // A VM nobody references any more is forgotten here and disposed there, as the in-process
+        // binding disposes a collected VM.
+        for (const vm of this.vms) {
+            if (vm.handle !== h)
+                continue;
+            this.vms.delete(vm);
+            vm.isDisposed = true;
+            vm.setEventsRef(false);
+            this.dropCallbacks(h);
+        }
         if (!this.exit)
             this.#worker.postMessage({ t: "release", h });
     }
@@ -568,7 +578,8 @@ class Link {
  * A dedicated OS process hosting a group of VMs (`AgentOs.createSidecar()`): the same kernel,
  * in a process of its own. Create VMs in it with `AgentOs.create({ sidecar: { kind:
  * "explicit", handle } })`; every VM method works as in-process (same errors, same events).
- * Its VMs live until they are disposed, or the sidecar is. If the process dies, its VMs'
+ * Its VMs live until they are disposed (or collected without `dispose()`, as in-process), or
+ * the sidecar is. If the process dies, its VMs'
  * calls fail with `ERR_AGENT_OS_SIDECAR_EXITED` and `exit` handlers run; this process and
  * other sidecars are unaffected. A sidecar never outlives this process.
  */
@@ -663,8 +674,16 @@ function isSidecar(handle) {
     return typeof handle === "object" && handle !== null && links.has(handle);
 }
 /** Let `AgentOsSidecar.dispose()` dispose the facade of a VM in a sidecar (no-op for others). */
-function adoptFacade(vm, dispose) {
+function adoptFacade(vm, facade) {
     const target = remotes.get(vm);
     if (target instanceof RemoteVm)
-        target.facadeDispose = dispose;
+        target.facadeDispose = weakDispose(new WeakRef(facade));
+}
+/**
+ * `dispose` of a facade held weakly, so a VM in a sidecar that nobody references is collected as
+ * one in-process is. (A function of its own: a closure made where the VM is in scope would keep
+ * the VM's scope, and so the VM, alive.)
+ */
+function weakDispose(facade) {
+    return () => facade.deref()?.dispose() ?? Promise.resolve();
 }

@@ -412,6 +412,36 @@ describe("a sidecar that dies", () => {
   });
 });
 
+describe("a VM in a sidecar dropped without dispose()", () => {
+  it("is collected and disposed there, as in-process", { timeout: T }, () => {
+    const code = `
+      const { AgentOs } = require(${JSON.stringify(join(ROOT, "index.js"))});
+      async function useAndForget(sc) {
+        const vm = await AgentOs.create({ sidecar: { kind: "explicit", handle: sc } });
+        await vm.exec("echo hi > /tmp/f");
+      }
+      (async () => {
+        const sc = await AgentOs.createSidecar();
+        for (let i = 0; i < 20; i++) await useAndForget(sc);
+        const before = sc.describe().activeVmCount;
+        for (let i = 0; i < 20 && sc.describe().activeVmCount > 0; i++) {
+          global.gc();
+          await new Promise((r) => setTimeout(r, 20));
+        }
+        const kept = await AgentOs.create({ sidecar: { kind: "explicit", handle: sc } });
+        const r = await kept.exec("echo still");
+        console.log(before + " " + sc.describe().activeVmCount + " " + r.stdout.trim());
+        await sc.dispose();
+      })();`;
+    const r = spawnSync(process.execPath, ["--expose-gc", "-e", code], { cwd: ROOT, encoding: "utf8", timeout: 30_000 });
+    expect(r.stderr).toBe("");
+    const [before, after, still] = r.stdout.trim().split(" ");
+    expect(Number(before)).toBeGreaterThan(0);
+    expect(after).toBe("1");
+    expect(still).toBe("still");
+  });
+});
+
 describe("the host process's lifetime", () => {
   const script = (dispose: boolean) => `
     const { AgentOs } = require(${JSON.stringify(join(ROOT, "index.js"))});

@@ -899,7 +899,7 @@ export class AgentOs {
     const host = callSync(() => nativeHost(placement?.kind === "explicit" ? placement.handle : undefined));
     const vm = callSync(() => host.createVm(options?.limits as LimitsOptions | undefined));
     const os = new AgentOs(vm);
-    adoptFacade(vm, () => os.dispose());
+    adoptFacade(vm, os);
     os.#scheduleDriver = options?.scheduleDriver;
     try {
       const network = options?.permissions?.network;

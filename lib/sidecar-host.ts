@@ -166,9 +166,14 @@ function serve(): void {
         if (w) m.e ? w.reject(decodeError(m.e)) : w.resolve(m.v);
         break;
       }
-      case "release":
+      case "release": {
+        // The parent dropped its proxy: a VM is disposed now (not whenever this process's GC
+        // runs), as the in-process binding disposes a collected VM.
+        const o = handles.get(m.h);
         handles.delete(m.h);
+        if (o instanceof binding.NativeVm) o.dispose();
         break;
+      }
       case "exit":
         process.exit(0);
     }
