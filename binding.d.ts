@@ -156,6 +156,12 @@ export declare class NativeVm {
    * allowed). Decisions of `fs` and `env` are cached per VM.
    */
   configurePermissions(fs?: ((arg: PermissionRequest) => CheckAnswer) | undefined | null, childProcess?: ((arg: PermissionRequest) => CheckAnswer) | undefined | null, envCheck?: ((arg: PermissionRequest) => CheckAnswer) | undefined | null): void
+  /**
+   * Restrict the Node builtins guest JS may load to `names` (`null`: all). A denied one
+   * throws `ERR_ACCESS_DENIED` from `require` and `import` in node processes started after
+   * this call. The names must be builtins (see `nodeBuiltinModules`).
+   */
+  setAllowedNodeBuiltins(names?: Array<string> | undefined | null): void
   /** Start an agent and open its ACP session (`initialize`, then `session/new`). */
   sessionStart(options: SessionStartOptions): Promise<SessionStarted>
   /**
@@ -480,6 +486,9 @@ export interface NetworkRequest {
   /** The port, for `connect` and `listen`. */
   port?: number
 }
+
+/** The builtin modules of guest Node, as `require` names without `node:`, sorted. */
+export declare function nodeBuiltinModules(): Array<string>
 
 /** What a permission check is called with (the facade reshapes it per scope). */
 export interface PermissionRequest {

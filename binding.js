@@ -847,3 +847,4 @@ module.exports.createNativeMemoryFs = nativeBinding.createNativeMemoryFs
 module.exports.createNativeS3 = nativeBinding.createNativeS3
 module.exports.defaultSidecarVmCount = nativeBinding.defaultSidecarVmCount
 module.exports.jsDriverReply = nativeBinding.jsDriverReply
+module.exports.nodeBuiltinModules = nativeBinding.nodeBuiltinModules

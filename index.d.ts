@@ -182,6 +182,14 @@ export interface AgentOsOptions {
      * starts; `env` filters each new process's environment (`op: "read"`).
      */
     permissions?: Permissions;
+    /**
+     * The Node builtins guest JavaScript may load, as in agentOS: `undefined` allows all of them,
+     * `[]` none, a list exactly those (a name also allows its subpaths: `"fs"` allows
+     * `"fs/promises"`). `require` or `import` of any other throws an `Error` with code
+     * `ERR_ACCESS_DENIED` in the guest. It gates modules; the `permissions` checks gate what
+     * they do. Applies to every `node` process in the VM, agents' included.
+     */
+    allowedNodeBuiltins?: string[];
     /** Ports of the host's loopback guests may reach (exempt from the private-address rule). */
     loopbackExemptPorts?: number[];
     /**

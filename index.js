@@ -88,6 +88,7 @@ const SUPPORTED_OPTIONS = new Set([
     "limits",
     "sidecar",
     "permissions",
+    "allowedNodeBuiltins",
     "loopbackExemptPorts",
     "egress",
     "software",
@@ -130,7 +131,7 @@ function validateOptions(options) {
         }
         throw invalidOptions(`unknown option \`${key}\` passed to AgentOs.create()`);
     }
-    const { limits, sidecar, mounts, permissions, loopbackExemptPorts, egress, software, additionalInstructions, moduleAccessCwd } = options;
+    const { limits, sidecar, mounts, permissions, allowedNodeBuiltins, loopbackExemptPorts, egress, software, additionalInstructions, moduleAccessCwd } = options;
     if (software !== undefined && !Array.isArray(software))
         throw invalidOptions("option `software` must be an array of software descriptors");
     if (additionalInstructions !== undefined && typeof additionalInstructions !== "string") {
@@ -150,6 +151,17 @@ function validateOptions(options) {
             }
             else {
                 throw invalidOptions(`unknown permission scope \`permissions.${key}\``);
+            }
+        }
+    }
+    if (allowedNodeBuiltins !== undefined) {
+        if (!Array.isArray(allowedNodeBuiltins))
+            throw invalidOptions("option `allowedNodeBuiltins` must be an array of builtin module names");
+        const known = new Set((0, binding_js_1.nodeBuiltinModules)());
+        for (const name of allowedNodeBuiltins) {
+            const bare = typeof name === "string" && name.startsWith("node:") ? name.slice(5) : name;
+            if (typeof bare !== "string" || !known.has(bare)) {
+                throw invalidOptions(`allowedNodeBuiltins: ${JSON.stringify(name)} is not a Node builtin module of the VM`);
             }
         }
     }
@@ -501,6 +513,9 @@ class AgentOs {
             }
             if (options?.permissions)
                 configurePermissions(vm, options.permissions);
+            const builtins = options?.allowedNodeBuiltins;
+            if (builtins)
+                callSync(() => vm.setAllowedNodeBuiltins(builtins.map((n) => n.replace(/^node:/, ""))));
             for (const m of options?.mounts ?? []) {
                 const driver = mountDriver(m, host);
                 callSync(() => vm.mount(m.path, driver.native, m.readOnly ?? false));

@@ -1,6 +1,7 @@
 // The `fs`, `childProcess` and `env` permission checks: asked for what guests do (shell
 // commands, guest node, agents through ACP), never for the host's own API calls; a denial is
 // EACCES in the guest with the check's reason.
+// `allowedNodeBuiltins` gates which Node builtins guest JS may load (ERR_ACCESS_DENIED).
 import { afterEach, describe, expect, it } from "vitest";
 import { AgentOs } from "../index.js";
 
@@ -99,6 +100,71 @@ describe("permissions.env", () => {
       expect(r.stdout).toBe("[][yes][]\n,yes\n");
     } finally {
       delete process.env.AGENTOS_HOST_ONLY;
+    }
+  });
+});
+
+describe("allowedNodeBuiltins", () => {
+  const denied = (name: string) => `Access to node:${name} is denied: it is not in this VM's allowedNodeBuiltins`;
+
+  it("a builtin the VM does not allow throws ERR_ACCESS_DENIED from require and import; allowed ones load", { timeout: T }, async () => {
+    vm = await AgentOs.create({ allowedNodeBuiltins: ["fs", "node:path", "events"] });
+    const cjs = await vm.exec(
+      `node -e 'for (const m of ["child_process", "node:http", "os", "fs", "fs/promises", "path", "events"]) { try { require(m); console.log(m, "ok") } catch (e) { console.log(m, e.code, e.resource) } }'`,
+    );
+    expect(cjs).toEqual({
+      exitCode: 0,
+      stdout:
+        "child_process ERR_ACCESS_DENIED node:child_process\nnode:http ERR_ACCESS_DENIED node:http\nos ERR_ACCESS_DENIED node:os\n" +
+        "fs ok\nfs/promises ok\npath ok\nevents ok\n",
+      stderr: "",
+    });
+    // A static import fails the program with the error; a dynamic one rejects with it.
+    await vm.writeFile("/tmp/static.mjs", 'import { spawn } from "node:child_process";\nconsole.log("not reached", spawn);\n');
+    const stat = await vm.exec("node /tmp/static.mjs");
+    expect(stat.exitCode).toBe(1);
+    expect(stat.stdout).toBe("");
+    expect(stat.stderr).toContain(denied("child_process"));
+    expect(stat.stderr).toContain("code: 'ERR_ACCESS_DENIED'");
+    await vm.writeFile(
+      "/tmp/dynamic.mjs",
+      'try { await import("net") } catch (e) { console.log(e.code, e.message) }\nconst { readFile } = await import("node:fs/promises");\nconsole.log(typeof readFile);\n',
+    );
+    expect((await vm.exec("node /tmp/dynamic.mjs")).stdout).toBe(`ERR_ACCESS_DENIED ${denied("net")}\nfunction\n`);
+    // Every way to require goes through the same gate.
+    const ways = await vm.exec(
+      `node -e 'const M = module.constructor; for (const f of [() => M._load("os"), () => module.require("os"), () => globalThis.__agentos.builtin("os")]) { try { f(); console.log("loaded") } catch (e) { console.log(e.code) } }'`,
+    );
+    expect(ways.stdout).toBe("ERR_ACCESS_DENIED\nERR_ACCESS_DENIED\nERR_ACCESS_DENIED\n");
+    // Processes node starts in the VM are under the same rule; the shell is not affected.
+    await vm.writeFile("/tmp/child.js", 'try { require("os") } catch (e) { console.log("child", e.code) }');
+    const nested = await vm.exec(`node -e 'require("fs")' && node /tmp/child.js && echo shell-ok`);
+    expect(nested.stdout).toBe("child ERR_ACCESS_DENIED\nshell-ok\n");
+  });
+
+  it("[] allows no builtin, yet the process runs with its globals; other VMs are unaffected", { timeout: T }, async () => {
+    vm = await AgentOs.create({ allowedNodeBuiltins: [] });
+    const r = await vm.exec(`node -e 'console.log(typeof process.env, typeof Buffer, typeof setTimeout); require("path")'`);
+    expect(r.exitCode).toBe(1);
+    expect(r.stdout).toBe("object function function\n");
+    expect(r.stderr).toContain(denied("path"));
+    const other = await AgentOs.create();
+    try {
+      expect((await other.exec(`node -e 'console.log(typeof require("child_process").spawn)'`)).stdout).toBe("function\n");
+    } finally {
+      await other.dispose();
+    }
+  });
+
+  it("process.binding is denied in every VM", { timeout: T }, async () => {
+    vm = await AgentOs.create();
+    const r = await vm.exec(`node -e 'try { process.binding("fs") } catch (e) { console.log(e.code) }'`);
+    expect(r.stdout).toBe("ERR_ACCESS_DENIED\n");
+  });
+
+  it("rejects a list that is not of builtin names", { timeout: T }, async () => {
+    for (const bad of [["child-process"], ["fs", 3], "fs", [""]]) {
+      await expect(AgentOs.create({ allowedNodeBuiltins: bad as string[] })).rejects.toMatchObject({ code: "ERR_AGENT_OS_INVALID_OPTIONS" });
     }
   });
 });

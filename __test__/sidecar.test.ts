@@ -306,6 +306,16 @@ describe("the facade across the boundary", () => {
     }
   });
 
+  it("allowedNodeBuiltins holds in the sidecar", { timeout: T }, async () => {
+    const os = await AgentOs.create({ sidecar: { kind: "explicit", handle: sidecar }, allowedNodeBuiltins: ["fs"] });
+    try {
+      const r = await os.exec(`node -e 'require("fs"); try { require("child_process") } catch (e) { console.log(e.code, e.resource) }'`);
+      expect(r.stdout).toBe("ERR_ACCESS_DENIED node:child_process\n");
+    } finally {
+      await os.dispose();
+    }
+  });
+
   it("permissions.network runs in this process: a connection let through, a listen denied", { timeout: T }, async () => {
     const server = createServer((_req, res) => res.end("from the host"));
     await new Promise<void>((r) => server.listen(0, "127.0.0.1", r));

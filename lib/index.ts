@@ -13,6 +13,7 @@ import {
   NativeVm,
   createNativeHostDir,
   createNativeMemoryFs,
+  nodeBuiltinModules,
   type KernelProcessInfo,
   type LimitsOptions,
   type NetworkDecision,
@@ -268,6 +269,14 @@ export interface AgentOsOptions {
    * starts; `env` filters each new process's environment (`op: "read"`).
    */
   permissions?: Permissions;
+  /**
+   * The Node builtins guest JavaScript may load, as in agentOS: `undefined` allows all of them,
+   * `[]` none, a list exactly those (a name also allows its subpaths: `"fs"` allows
+   * `"fs/promises"`). `require` or `import` of any other throws an `Error` with code
+   * `ERR_ACCESS_DENIED` in the guest. It gates modules; the `permissions` checks gate what
+   * they do. Applies to every `node` process in the VM, agents' included.
+   */
+  allowedNodeBuiltins?: string[];
   /** Ports of the host's loopback guests may reach (exempt from the private-address rule). */
   loopbackExemptPorts?: number[];
   /**
@@ -472,6 +481,7 @@ const SUPPORTED_OPTIONS = new Set([
   "limits",
   "sidecar",
   "permissions",
+  "allowedNodeBuiltins",
   "loopbackExemptPorts",
   "egress",
   "software",
@@ -512,7 +522,7 @@ function validateOptions(options: unknown): void {
     }
     throw invalidOptions(`unknown option \`${key}\` passed to AgentOs.create()`);
   }
-  const { limits, sidecar, mounts, permissions, loopbackExemptPorts, egress, software, additionalInstructions, moduleAccessCwd } = options;
+  const { limits, sidecar, mounts, permissions, allowedNodeBuiltins, loopbackExemptPorts, egress, software, additionalInstructions, moduleAccessCwd } = options;
   if (software !== undefined && !Array.isArray(software)) throw invalidOptions("option `software` must be an array of software descriptors");
   if (additionalInstructions !== undefined && typeof additionalInstructions !== "string") {
     throw invalidOptions("option `additionalInstructions` must be a string");
@@ -526,6 +536,16 @@ function validateOptions(options: unknown): void {
         if (typeof value !== "function") throw invalidOptions(`permissions.${key} must be a function`);
       } else {
         throw invalidOptions(`unknown permission scope \`permissions.${key}\``);
+      }
+    }
+  }
+  if (allowedNodeBuiltins !== undefined) {
+    if (!Array.isArray(allowedNodeBuiltins)) throw invalidOptions("option `allowedNodeBuiltins` must be an array of builtin module names");
+    const known = new Set(nodeBuiltinModules());
+    for (const name of allowedNodeBuiltins) {
+      const bare = typeof name === "string" && name.startsWith("node:") ? name.slice(5) : name;
+      if (typeof bare !== "string" || !known.has(bare)) {
+        throw invalidOptions(`allowedNodeBuiltins: ${JSON.stringify(name)} is not a Node builtin module of the VM`);
       }
     }
   }
@@ -915,6 +935,8 @@ export class AgentOs {
         );
       }
       if (options?.permissions) configurePermissions(vm, options.permissions);
+      const builtins = options?.allowedNodeBuiltins;
+      if (builtins) callSync(() => vm.setAllowedNodeBuiltins(builtins.map((n) => n.replace(/^node:/, ""))));
       for (const m of options?.mounts ?? []) {
         const driver = mountDriver(m, host);
         callSync(() => vm.mount(m.path, driver.native, m.readOnly ?? false));

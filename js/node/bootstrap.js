@@ -9,7 +9,7 @@ import { process, init as initProcess, emitExit, setUncaught, drainTicks } from 
 import { makeWriteStream, makeReadStream } from "./internal/stdio.js";
 import * as timers from "./internal/timers.js";
 import { makeConsole } from "./internal/console.js";
-import { Module, defineBuiltin, loadBuiltin, builtinNames, evalScript, runMainCjs, requireModule, isThrownToRequire } from "./internal/module.js";
+import { Module, defineBuiltin, loadBuiltin, internalBuiltin, restrictBuiltins, builtinNames, evalScript, runMainCjs, requireModule, isThrownToRequire } from "./internal/module.js";
 import { builtins } from "./builtins.js";
 import { Buffer } from "buffer";
 import * as web from "./web.js";
@@ -133,9 +133,10 @@ const agentos = {
     delete globalThis.Float16Array;
     const boot = sys("boot");
     initProcess(boot);
+    restrictBuiltins(boot.allowedBuiltins);
     // A child started by fork() talks to its parent over the channel Node names in the
     // environment, opened before the main script as Node's bootstrap does.
-    if (process.env.NODE_CHANNEL_FD) loadBuiltin("child_process")._forkChild(Number(process.env.NODE_CHANNEL_FD));
+    if (process.env.NODE_CHANNEL_FD) internalBuiltin("child_process")._forkChild(Number(process.env.NODE_CHANNEL_FD));
     try {
       if (boot.eval != null) {
         if (boot.module) return "eval:module";
@@ -177,7 +178,7 @@ const agentos = {
   exportNames() {
     const out = {};
     for (const name of builtinNames()) {
-      const m = loadBuiltin(name);
+      const m = internalBuiltin(name);
       out[name] = m && (typeof m === "object" || typeof m === "function") ? Object.keys(m) : [];
     }
     return out;

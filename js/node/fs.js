@@ -13,7 +13,7 @@ import pathModule from "./path.js";
 import { sys, readSync as opRead, writeSync as opWrite, readAsync, writeAsync, readFileBytes, writeFileBytes, randomFill } from "./internal/sys.js";
 import { setImmediate, setInterval, clearInterval } from "./internal/timers.js";
 import { process } from "./internal/process.js";
-import { loadBuiltin } from "./internal/module.js";
+import { internalBuiltin } from "./internal/module.js";
 import {
   nodeError,
   invalidArgType,
@@ -1875,7 +1875,7 @@ export class FileHandle extends EventEmitter {
   readLines(options) {
     let rl = null;
     try {
-      rl = loadBuiltin("readline");
+      rl = internalBuiltin("readline");
     } catch {}
     const stream = this.createReadStream(options);
     if (rl?.createInterface) return rl.createInterface({ input: stream, crlfDelay: Infinity });

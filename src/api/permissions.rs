@@ -140,4 +140,23 @@ impl JsVm {
         kernel.set_policy(Some(Arc::new(policy)));
         Ok(())
     }
+
+    /// Restrict the Node builtins guest JS may load to `names` (`null`: all). A denied one
+    /// throws `ERR_ACCESS_DENIED` from `require` and `import` in node processes started after
+    /// this call. The names must be builtins (see `nodeBuiltinModules`).
+    #[napi]
+    pub fn set_allowed_node_builtins(&self, env: Env, names: Option<Vec<String>>) -> Result<()> {
+        let kernel = sync(&env, self.vm.kernel())?;
+        kernel.set_node_builtins(names);
+        Ok(())
+    }
+}
+
+/// The builtin modules of guest Node, as `require` names without `node:`, sorted.
+#[napi]
+pub fn node_builtin_modules() -> Vec<String> {
+    #[cfg(feature = "js")]
+    return crate::js::builtin_names();
+    #[cfg(not(feature = "js"))]
+    Vec::new()
 }

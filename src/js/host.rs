@@ -298,6 +298,7 @@ impl KernelHost {
             "pgid": p.pgid,
             "version": super::NODE_VERSION,
             "memoryMb": self.kernel.limits().memory_mb,
+            "allowedBuiltins": self.kernel.node_builtins().as_deref(),
         })
     }
 

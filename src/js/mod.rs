@@ -658,20 +658,31 @@ async fn run_program(js: &mut JsRuntime, host: &KernelHost) -> Result<i32, Guest
     Ok(exit_hooks(js, -1).unwrap_or(0))
 }
 
-/// The builtin modules' export names, for the ESM loader.
-pub(crate) fn builtin_exports(name: &str) -> Option<Vec<String>> {
+fn builtin_table() -> &'static serde_json::Map<String, serde_json::Value> {
     static PARSED: OnceLock<serde_json::Map<String, serde_json::Value>> = OnceLock::new();
-    let map = PARSED.get_or_init(|| {
+    PARSED.get_or_init(|| {
         serde_json::from_str::<serde_json::Value>(BUILTIN_EXPORTS)
             .ok()
             .and_then(|v| v.as_object().cloned())
             .unwrap_or_default()
-    });
-    map.get(name).and_then(|v| v.as_array()).map(|a| {
-        a.iter()
-            .filter_map(|s| s.as_str().map(str::to_owned))
-            .collect()
     })
+}
+
+/// The builtin modules' export names, for the ESM loader.
+pub(crate) fn builtin_exports(name: &str) -> Option<Vec<String>> {
+    builtin_table()
+        .get(name)
+        .and_then(|v| v.as_array())
+        .map(|a| {
+            a.iter()
+                .filter_map(|s| s.as_str().map(str::to_owned))
+                .collect()
+        })
+}
+
+/// The names of guest Node's builtin modules (without `node:`), sorted.
+pub fn builtin_names() -> Vec<String> {
+    builtin_table().keys().cloned().collect()
 }
 
 #[cfg(test)]

@@ -23,6 +23,8 @@ pub struct Kernel {
     limits: Limits,
     events: RwLock<Option<Arc<dyn EventSink>>>,
     policy: RwLock<Option<Arc<crate::permissions::Policy>>>,
+    /// The Node builtins guest JS may load (`allowedNodeBuiltins`); `None` allows all.
+    node_builtins: RwLock<Option<Arc<[String]>>>,
 }
 
 impl std::fmt::Debug for Kernel {
@@ -45,6 +47,7 @@ impl Kernel {
             limits,
             events: RwLock::new(None),
             policy: RwLock::new(None),
+            node_builtins: RwLock::new(None),
         }
     }
 
@@ -57,6 +60,17 @@ impl Kernel {
     /// The VM's permission policy, if one was set.
     pub fn policy(&self) -> Option<Arc<crate::permissions::Policy>> {
         self.policy.read().clone()
+    }
+
+    /// Restrict the Node builtins guest JS may load to `names` (`None`: all of them). Node
+    /// processes started afterwards see it; a denied one throws `ERR_ACCESS_DENIED`.
+    pub fn set_node_builtins(&self, names: Option<Vec<String>>) {
+        *self.node_builtins.write() = names.map(Arc::from);
+    }
+
+    /// The Node builtins guest JS may load, or `None` for all of them.
+    pub fn node_builtins(&self) -> Option<Arc<[String]>> {
+        self.node_builtins.read().clone()
     }
 
     /// The filesystem namespace.

@@ -16,7 +16,36 @@ export function builtinNames() {
   return [...builtins.keys()].sort();
 }
 
+// The builtins the VM lets guest code load (`allowedNodeBuiltins`), or null for all of them.
+let allowedBuiltins = null;
+
+/// Restrict `loadBuiltin` to `names` and their subpaths (`fs` allows `fs/promises`).
+export function restrictBuiltins(names) {
+  allowedBuiltins = names == null ? null : new Set(names);
+}
+
+function builtinAllowed(bare) {
+  if (allowedBuiltins === null || allowedBuiltins.has(bare)) return true;
+  const slash = bare.indexOf("/");
+  return slash > 0 && allowedBuiltins.has(bare.slice(0, slash));
+}
+
+/// A builtin for guest code (`require`, `import`): throws `ERR_ACCESS_DENIED` for one the VM
+/// does not allow.
 export function loadBuiltin(name) {
+  const bare = name.startsWith("node:") ? name.slice(5) : name;
+  if (!builtinAllowed(bare) && builtins.has(bare)) {
+    const e = new Error(`Access to node:${bare} is denied: it is not in this VM's allowedNodeBuiltins`);
+    e.code = "ERR_ACCESS_DENIED";
+    e.permission = "NodeBuiltin";
+    e.resource = `node:${bare}`;
+    throw e;
+  }
+  return internalBuiltin(bare);
+}
+
+/// A builtin for the runtime's own use, whatever the VM allows guest code.
+export function internalBuiltin(name) {
   const bare = name.startsWith("node:") ? name.slice(5) : name;
   if (builtinCache.has(bare)) return builtinCache.get(bare);
   const f = builtins.get(bare);

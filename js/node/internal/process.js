@@ -166,8 +166,10 @@ Object.assign(process, {
     if (code) w.code = code;
     process.nextTick(() => process.emit("warning", w));
   },
+  // Node's native internals are not in the VM; Node's permission model denies them the same way.
   binding(name) {
-    const e = new Error(`No such module: ${name}`);
+    const e = new Error(`process.binding('${name}') is denied: Node's native bindings are not available in the agentOS VM`);
+    e.code = "ERR_ACCESS_DENIED";
     throw e;
   },
   setUncaughtExceptionCaptureCallback() {},
