@@ -199,6 +199,33 @@ describe("each limit stops a guest that exceeds it; the host and another VM carr
   }, T);
 });
 
+describe("live output to a busy host", () => {
+  it("a guest's live output waits while maxPipeBytes are on their way to a host whose JS thread is busy", async () => {
+    const vm = await AgentOs.create({ limits: { maxPipeBytes: 64 * KiB } });
+    vms.push(vm);
+    const { pid } = vm.spawn("yes", ["0123456789abcdef0123456789abcdef0123456789abcdef0123456789abcdef"]);
+    let received = 0;
+    vm.onProcessStdout(pid, (d) => {
+      received += d.length;
+    });
+    while (received < 1 * MiB) await new Promise((r) => setTimeout(r, 5));
+    // The JS thread is blocked for 300 ms: without flow control, `yes` would queue megabytes of
+    // events meanwhile. With it, one budget (and a chunk past it) is all that waits.
+    const before = received;
+    const until = Date.now() + 300;
+    while (Date.now() < until);
+    await new Promise((r) => setImmediate(r));
+    const queued = received - before;
+    expect(queued).toBeGreaterThan(0);
+    expect(queued).toBeLessThanOrEqual(4 * 64 * KiB);
+    // And it goes on at full speed once the host listens again.
+    const again = received;
+    while (received < again + 1 * MiB) await new Promise((r) => setTimeout(r, 5));
+    vm.killProcess(pid);
+    expect(await vm.waitProcess(pid)).toBe(137);
+  }, T);
+});
+
 describe("the documented defaults (src/vm/limits.rs)", () => {
   it("memoryMb 128, cpuTimeMs unbounded, maxProcesses 256, maxOpenFiles 1024", async () => {
     const vm = await AgentOs.create();

@@ -336,11 +336,13 @@ impl EventSink for JsEvents {
 
 fn to_js(ev: ProcEvent) -> ProcessEvent {
     match ev {
+        // As for a shell, the credit is dropped here, on the JS thread: the writer may go on.
         ProcEvent::Output {
             pid,
             stream,
             seq,
             data,
+            credit: _,
         } => ProcessEvent {
             kind: if stream == Stream::Stdout {
                 "stdout"

@@ -1912,7 +1912,7 @@ mod tests {
             rt.block_on(async {
                 let kernel = Arc::new(Kernel::new(Limits::default()));
                 let port = serve(&kernel);
-                let sink = |s| Arc::new(OutputSink::new(0, s, 16 << 20, true, false, None));
+                let sink = |s| Arc::new(OutputSink::new(0, s, 16 << 20, true, false, None, 0));
                 let (out, err) = (sink(Stream::Stdout), sink(Stream::Stderr));
                 let (r, w) = crate::kernel::process::pipe::pipe(1024);
                 drop(w);

@@ -69,6 +69,7 @@ pub(crate) async fn run_bash(script: &str, stdin: Option<&str>) -> (i32, String,
         true,
         false,
         None,
+        0,
     ));
     let err = Arc::new(OutputSink::new(
         0,
@@ -77,6 +78,7 @@ pub(crate) async fn run_bash(script: &str, stdin: Option<&str>) -> (i32, String,
         true,
         false,
         None,
+        0,
     ));
     let (r, w) = pipe(1 << 20);
     let data = Bytes::from(stdin.unwrap_or("").to_owned());

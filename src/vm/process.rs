@@ -143,6 +143,7 @@ impl ApiProcesses {
             collect,
             opts.live_stdout,
             events.clone(),
+            kernel.limits().max_pipe_bytes as usize,
         ));
         let stderr = Arc::new(OutputSink::new(
             proc.pid,
@@ -151,6 +152,7 @@ impl ApiProcesses {
             collect,
             opts.live_stderr,
             events,
+            kernel.limits().max_pipe_bytes as usize,
         ));
         let (r, w) = pipe(kernel.limits().max_pipe_bytes as usize);
         let (tx, mut rx) = mpsc::unbounded_channel::<Bytes>();

@@ -176,7 +176,7 @@ impl OpenFile {
         }
         match &self.obj {
             FileObj::PipeWrite(w) => w.write(data).await,
-            FileObj::Sink(s) => s.push(data),
+            FileObj::Sink(s) => s.push(data).await,
             FileObj::File { vfs, path, cred } => {
                 let len = data.len() as u64;
                 let pos = if self.append {

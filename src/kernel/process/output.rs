@@ -33,6 +33,8 @@ pub enum ProcEvent {
         seq: u64,
         /// The bytes, in order.
         data: Bytes,
+        /// Gives the bytes back to the stream's budget once the event reached the host.
+        credit: Credit,
     },
     /// A message of an agent session, recorded in its history as number `seq`.
     Session {
@@ -151,6 +153,9 @@ pub struct OutputSink {
     limit: usize,
     state: Mutex<State>,
     events: Option<Arc<dyn EventSink>>,
+    /// Live output on its way to the host, bounded: a host whose JS thread stalls slows the
+    /// writer as a full pipe would, instead of queueing without end.
+    flight: Option<Arc<Budget>>,
 }
 
 impl std::fmt::Debug for OutputSink {
@@ -165,7 +170,8 @@ impl std::fmt::Debug for OutputSink {
 impl OutputSink {
     /// A sink keeping up to `limit` bytes. With `collect`, everything written is also gathered
     /// (up to `limit`: more is `EFBIG`) for [`take_collected`](Self::take_collected). With
-    /// `live`, chunks go to `events` as they are written.
+    /// `live`, chunks go to `events` as they are written, at most `in_flight` bytes ahead of
+    /// the host taking them.
     pub fn new(
         pid: Pid,
         stream: Stream,
@@ -173,8 +179,10 @@ impl OutputSink {
         collect: bool,
         live: bool,
         events: Option<Arc<dyn EventSink>>,
+        in_flight: usize,
     ) -> Self {
         OutputSink {
+            flight: events.as_ref().map(|_| Budget::new(in_flight)),
             pid,
             stream,
             limit,
@@ -187,11 +195,19 @@ impl OutputSink {
         }
     }
 
-    /// Append output. `EFBIG` once a collecting sink holds more than its limit.
-    pub fn push(&self, data: Bytes) -> Result<(), Errno> {
+    /// Append output. `EFBIG` once a collecting sink holds more than its limit. Live output
+    /// first waits for room in the bytes in flight to the host.
+    pub async fn push(&self, data: Bytes) -> Result<(), Errno> {
         if data.is_empty() {
             return Ok(());
         }
+        let credit = match &self.flight {
+            Some(b) if self.state.lock().live => {
+                b.room().await;
+                b.charge(data.len())
+            }
+            _ => Credit::default(),
+        };
         let mut st = self.state.lock();
         st.seq += 1;
         let seq = st.seq;
@@ -219,6 +235,7 @@ impl OutputSink {
                     stream: self.stream,
                     seq,
                     data,
+                    credit,
                 });
             }
         }
