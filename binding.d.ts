@@ -121,6 +121,12 @@ export declare class NativeVm {
    * Node alive only while `setEventsRef(true)`.
    */
   setEventHandler(handler: (events: ProcessEvent[]) => void): void
+  /**
+   * Hold this VM's events back (`true`) or deliver them again (`false`). While held, output
+   * and terminal events keep their budget, so guests writing them wait: an explicit sidecar
+   * holds its VMs' events while its parent is not reading them.
+   */
+  pauseEvents(paused: boolean): void
   /** Whether the event channel keeps Node alive (while API processes run). */
   setEventsRef(on: boolean): void
   /**

@@ -37,6 +37,9 @@ export type WireMessage = {
     t: "release";
     h: number;
 } | {
+    t: "ack";
+    n: number;
+} | {
     t: "ready";
     pid: number;
 } | {

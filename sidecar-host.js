@@ -19,6 +19,8 @@ function encodeError(err) {
 function decodeError(e) {
     return Object.assign(new Error(e.message), e.props);
 }
+/** Event batches the parent may have unhandled before this process holds events back. */
+const EVENT_WINDOW = 16;
 function serve() {
     const binding = require("./binding.js");
     const send = (m) => {
@@ -35,6 +37,22 @@ function serve() {
         const h = nextHandle++;
         handles.set(h, o);
         return h;
+    };
+    // Flow control of event batches (see `ack` above).
+    let batchesSent = 0;
+    let batchesHandled = 0;
+    let held = false;
+    const holdEvents = (on) => {
+        held = on;
+        for (const o of handles.values())
+            if (o instanceof binding.NativeVm)
+                o.pauseEvents(on);
+    };
+    const sendBatch = (cb, a) => {
+        send({ t: "cb", cb, a });
+        // Every VM is held, again: one created since the last hold is held too.
+        if (++batchesSent - batchesHandled >= EVENT_WINDOW)
+            holdEvents(true);
     };
     // Answers the parent owes to callback stubs, by request id.
     const waiting = new Map();
@@ -74,7 +92,7 @@ function serve() {
         }
         if (typeof o.$cb === "number") {
             const cb = o.$cb;
-            return o.r ? (...a) => ask(cb, a) : (...a) => send({ t: "cb", cb, a });
+            return o.r ? (...a) => ask(cb, a) : (...a) => sendBatch(cb, a);
         }
         if (typeof o.$drv === "number")
             return parentFs(o.$drv);
@@ -128,6 +146,11 @@ function serve() {
                     m.e ? w.reject(decodeError(m.e)) : w.resolve(m.v);
                 break;
             }
+            case "ack":
+                batchesHandled = m.n;
+                if (held && batchesSent - batchesHandled <= EVENT_WINDOW / 2)
+                    holdEvents(false);
+                break;
             case "release": {
                 // The parent dropped its proxy: a VM is disposed now (not whenever this process's GC
                 // runs), as the in-process binding disposes a collected VM.

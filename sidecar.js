@@ -281,6 +281,9 @@ class Link {
     #flag;
     #pending = new Map();
     #callbacks = new Map();
+    /** Event batches handled, and whether an `ack` of them is due (flow control, sidecar-host.ts). */
+    #batchesHandled = 0;
+    #ackScheduled = false;
     #nextId = 1;
     #nextCb = 1;
     #refs = 0;
@@ -475,6 +478,16 @@ class Link {
                 const r = m.r;
                 if (r === undefined) {
                     // Event batches, in order; a throwing handler is an uncaught error, as in-process.
+                    // The child is told how many were handled once this turn of the loop is done.
+                    this.#batchesHandled++;
+                    if (!this.#ackScheduled) {
+                        this.#ackScheduled = true;
+                        setImmediate(() => {
+                            this.#ackScheduled = false;
+                            if (!this.exit)
+                                this.#worker.postMessage({ t: "ack", n: this.#batchesHandled });
+                        }).unref();
+                    }
                     c?.fn(...m.a);
                     return;
                 }

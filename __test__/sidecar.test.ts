@@ -283,6 +283,38 @@ describe("filesystem across the boundary", () => {
   });
 });
 
+describe("flow control across the boundary", () => {
+  const rssOf = (pid: number | "self") => Number(/VmRSS:\s+(\d+)/.exec(readFileSync(`/proc/${pid}/status`, "utf8"))![1]) * 1024;
+
+  it("a guest's live output waits while this process's JS thread is busy: neither process queues it", { timeout: T }, async () => {
+    const os = await AgentOs.create({ sidecar: { kind: "explicit", handle: sidecar } });
+    try {
+      const { pid } = os.spawn("yes", ["0123456789abcdef0123456789abcdef0123456789abcdef0123456789abcdef"]);
+      let received = 0;
+      os.onProcessStdout(pid, (d) => {
+        received += d.length;
+      });
+      while (received < 4 * 1024 * 1024) await new Promise((r) => setTimeout(r, 5));
+      const child = sidecar.describe().pid!;
+      const [hostBefore, childBefore] = [rssOf("self"), rssOf(child)];
+      // Half a second without reading: unbounded, `yes` would queue hundreds of megabytes in
+      // the sidecar's channel or in this process's worker.
+      const until = Date.now() + 500;
+      while (Date.now() < until);
+      const grown = { host: rssOf("self") - hostBefore, sidecar: rssOf(child) - childBefore };
+      expect(grown.host).toBeLessThan(48 * 1024 * 1024);
+      expect(grown.sidecar).toBeLessThan(48 * 1024 * 1024);
+      // It flows again once this thread reads.
+      const again = received;
+      while (received < again + 4 * 1024 * 1024) await new Promise((r) => setTimeout(r, 5));
+      os.killProcess(pid);
+      expect(await os.waitProcess(pid)).toBe(137);
+    } finally {
+      await os.dispose();
+    }
+  });
+});
+
 describe("the facade across the boundary", () => {
   it("permissions.fs runs in this process and denies guest access", { timeout: T }, async () => {
     const asked: string[] = [];

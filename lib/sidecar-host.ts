@@ -14,6 +14,10 @@
  * - child → parent `cb { cb, a, r? }`, parent → child `cbret { r, v | e }`: a callback and its
  *   answer. Event batches are `cb` messages, in order.
  * - parent → child `release { h }` (a proxy was collected), `exit` (the sidecar is disposed).
+ * - parent → child `ack { n }`: the parent's JS thread has handled `n` callbacks without `r`
+ *   (event batches). While more than `EVENT_WINDOW` are unhandled, this process holds its VMs'
+ *   events back (`pauseEvents`), so guests' output waits in their budgets instead of queueing
+ *   in either process while the parent's JS thread is busy.
  *
  * The process exits when its parent disconnects (the parent exited or was killed).
  */
@@ -51,8 +55,12 @@ export type WireMessage =
   | { t: "cb"; cb: number; a: unknown[]; r?: number }
   | { t: "cbret"; r: number; v?: unknown; e?: WireError }
   | { t: "release"; h: number }
+  | { t: "ack"; n: number }
   | { t: "ready"; pid: number }
   | { t: "exit"; code?: number | null; signal?: string | null };
+
+/** Event batches the parent may have unhandled before this process holds events back. */
+const EVENT_WINDOW = 16;
 
 function serve(): void {
   const binding = require("./binding.js") as typeof Binding;
@@ -69,6 +77,19 @@ function serve(): void {
     const h = nextHandle++;
     handles.set(h, o);
     return h;
+  };
+  // Flow control of event batches (see `ack` above).
+  let batchesSent = 0;
+  let batchesHandled = 0;
+  let held = false;
+  const holdEvents = (on: boolean) => {
+    held = on;
+    for (const o of handles.values()) if (o instanceof binding.NativeVm) o.pauseEvents(on);
+  };
+  const sendBatch = (cb: number, a: unknown[]) => {
+    send({ t: "cb", cb, a });
+    // Every VM is held, again: one created since the last hold is held too.
+    if (++batchesSent - batchesHandled >= EVENT_WINDOW) holdEvents(true);
   };
   // Answers the parent owes to callback stubs, by request id.
   const waiting = new Map<number, { resolve: (v: unknown) => void; reject: (e: unknown) => void }>();
@@ -113,7 +134,7 @@ function serve(): void {
     }
     if (typeof o.$cb === "number") {
       const cb = o.$cb;
-      return o.r ? (...a: unknown[]) => ask(cb, a) : (...a: unknown[]) => send({ t: "cb", cb, a });
+      return o.r ? (...a: unknown[]) => ask(cb, a) : (...a: unknown[]) => sendBatch(cb, a);
     }
     if (typeof o.$drv === "number") return parentFs(o.$drv);
     return v;
@@ -166,6 +187,10 @@ function serve(): void {
         if (w) m.e ? w.reject(decodeError(m.e)) : w.resolve(m.v);
         break;
       }
+      case "ack":
+        batchesHandled = m.n;
+        if (held && batchesSent - batchesHandled <= EVENT_WINDOW / 2) holdEvents(false);
+        break;
       case "release": {
         // The parent dropped its proxy: a VM is disposed now (not whenever this process's GC
         // runs), as the in-process binding disposes a collected VM.

@@ -331,6 +331,9 @@ class Link {
   readonly #flag: Int32Array;
   readonly #pending = new Map<number, Settle>();
   readonly #callbacks = new Map<number, Callback>();
+  /** Event batches handled, and whether an `ack` of them is due (flow control, sidecar-host.ts). */
+  #batchesHandled = 0;
+  #ackScheduled = false;
   #nextId = 1;
   #nextCb = 1;
   #refs = 0;
@@ -522,6 +525,15 @@ class Link {
         const r = m.r;
         if (r === undefined) {
           // Event batches, in order; a throwing handler is an uncaught error, as in-process.
+          // The child is told how many were handled once this turn of the loop is done.
+          this.#batchesHandled++;
+          if (!this.#ackScheduled) {
+            this.#ackScheduled = true;
+            setImmediate(() => {
+              this.#ackScheduled = false;
+              if (!this.exit) this.#worker.postMessage({ t: "ack", n: this.#batchesHandled } satisfies WireMessage);
+            }).unref();
+          }
           c?.fn(...m.a);
           return;
         }

@@ -315,6 +315,9 @@ type EventFn = ThreadsafeFunction<(), (), Vec<ProcessEvent>, napi::Status, false
 struct Pending {
     events: Mutex<Vec<ProcEvent>>,
     scheduled: AtomicBool,
+    /// Held back by `pauseEvents`: events wait here, and with them their credits, so writers
+    /// wait too.
+    paused: AtomicBool,
 }
 
 /// The VM's event channel to JS.
@@ -433,6 +436,7 @@ impl JsVm {
         let pending = Arc::new(Pending {
             events: Mutex::new(Vec::new()),
             scheduled: AtomicBool::new(false),
+            paused: AtomicBool::new(false),
         });
         let p = pending.clone();
         let mut tsfn: EventFn = handler
@@ -440,6 +444,10 @@ impl JsVm {
             .callee_handled::<false>()
             .weak::<false>()
             .build_callback(move |_ctx: ThreadsafeCallContext<()>| {
+                if p.paused.load(Ordering::Acquire) {
+                    // Still `scheduled`: nothing calls again until `pauseEvents(false)` does.
+                    return Ok(Vec::new());
+                }
                 p.scheduled.store(false, Ordering::Release);
                 let batch = std::mem::take(&mut *p.events.lock());
                 Ok(batch.into_iter().map(to_js).collect::<Vec<_>>())
@@ -455,6 +463,24 @@ impl JsVm {
         *self.events.lock() = Some(events.clone());
         kernel.set_events(Some(events));
         Ok(())
+    }
+
+    /// Hold this VM's events back (`true`) or deliver them again (`false`). While held, output
+    /// and terminal events keep their budget, so guests writing them wait: an explicit sidecar
+    /// holds its VMs' events while its parent is not reading them.
+    #[napi]
+    pub fn pause_events(&self, paused: bool) {
+        let guard = self.events.lock();
+        let Some(ev) = guard.as_ref() else {
+            return;
+        };
+        ev.pending.paused.store(paused, Ordering::Release);
+        if !paused {
+            ev.pending.scheduled.store(true, Ordering::Release);
+            ev.tsfn
+                .lock()
+                .call((), ThreadsafeFunctionCallMode::NonBlocking);
+        }
     }
 
     /// Whether the event channel keeps Node alive (while API processes run).
