@@ -251,6 +251,18 @@ console.log(URL.canParse("nope"), URL.canParse("http://x"));
 `);
   });
 
+  it("hosts go through IDNA as in Node: mapping, punycode, joiners, invalid labels; url.parse queries as querystring", { timeout: T }, async () => {
+    await same(String.raw`
+const url = require("url");
+const hosts = ["http://Ünicode.Example/", "http://xn--nxasmq6b.com/", "http://EXAMPLE.com./x", "http://xn--a.com/", "http://faß.de/",
+  "http://a‍b.com/", "http://日本語.jp/", "http://ａｂｃ.com/", "http://a_b.com/", "http://💩.la/", "http://-x-.com/", "http://0x7f.1/",
+  "http://xn--zca.com", "http://a..b/", "http://%41.com/", "http://xn--espaol-zwa.COM/", "ws://xn--ls8h.la:81/"];
+for (const h of hosts) { try { console.log(h, new URL(h).host) } catch (e) { console.log(h, e.code) } }
+console.log(url.domainToUnicode("xn--nxasmq6b.COM"), url.domainToUnicode("xn--a.com"), url.domainToASCII("ＡＢＣ.com"), url.domainToASCII("a‍b.com"));
+console.log(url.parse("/p?a[b]=c&x=1&x=2&e", true).query, url.format({ query: { a: [1, 2], b: "x y" } }));
+`);
+  });
+
   it("querystring and StringDecoder", { timeout: T }, async () => {
     await same(String.raw`
 const qs = require("querystring");

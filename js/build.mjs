@@ -26,11 +26,17 @@ const mapped = {
   path: internal("path.js"),
   zlib: "browserify-zlib",
   assert: "assert/",
+  // whatwg-url's IDNA processing: the Rust `idna` crate through the kernel, instead of tr46's
+  // 200 KB of tables in every isolate that parses a URL.
+  tr46: internal("internal/tr46.js"),
+  // The `url` package's query parser: Node's url.parse(s, true) uses querystring (`a[b]=c` is a
+  // key, not a nested object as with qs).
+  qs: internal("internal/url_qs.js"),
 };
 const builtinsPlugin = {
   name: "agentos-builtins",
   setup(b) {
-    b.onResolve({ filter: /^(process\/?|stream|path|zlib|assert)$/ }, async (args) => {
+    b.onResolve({ filter: /^(process\/?|stream|path|zlib|assert|tr46|qs)$/ }, async (args) => {
       const target = mapped[args.path];
       if (target.startsWith("/")) return { path: target };
       return b.resolve(target, { resolveDir: here, kind: args.kind });

@@ -1097,6 +1097,19 @@ impl KernelHost {
             "spawn" => self.spawn(&a),
             "spawnSync" => self.spawn_sync(&a),
             "os" => Ok(self.os_info()),
+            "idna" => {
+                let domain = arg_str(&a, "domain")?;
+                if a.get("unicode").and_then(Value::as_bool) == Some(true) {
+                    let (out, r) = idna::domain_to_unicode(domain);
+                    return Ok(json!({ "domain": out, "error": r.is_err() }));
+                }
+                let r = if a.get("strict").and_then(Value::as_bool) == Some(true) {
+                    idna::domain_to_ascii_strict(domain)
+                } else {
+                    idna::domain_to_ascii(domain)
+                };
+                Ok(r.map_or(Value::Null, Value::String))
+            }
             "isatty" => {
                 let fd = arg_i64(&a, "fd").unwrap_or(-1) as i32;
                 let tty = self
