@@ -16,8 +16,8 @@ if (!out) {
 }
 
 // Node builtin names the polyfills import, mapped to what implements them in the guest
-// (names that are also npm packages — buffer, events, util, string_decoder, punycode — resolve
-// to those packages).
+// (names that are also npm packages — buffer, events, string_decoder, punycode — resolve to
+// those packages).
 const internal = (f) => path.join(here, "node", f);
 const mapped = {
   process: internal("internal/process_shim.js"),
@@ -32,11 +32,30 @@ const mapped = {
   // The `url` package's query parser: Node's url.parse(s, true) uses querystring (`a[b]=c` is a
   // key, not a nested object as with qs).
   qs: internal("internal/url_qs.js"),
+  // What assert, browserify-zlib and inherits take from `util` (inspect, types, inherits), from
+  // the guest's own util instead of the npm package's chain of small modules.
+  util: internal("internal/util_core.js"),
+  "util/": internal("internal/util_core.js"),
+};
+// Polyfills the `assert` package loads for what V8 has built in; the real ones go through
+// get-intrinsic, whose start-up (a table of every intrinsic, `Function` evals) cost each first
+// require("assert") or require("zlib") milliseconds.
+const nativeShims = {
+  "object.assign/polyfill": "module.exports = () => Object.assign;",
+  "object-is/polyfill": "module.exports = () => Object.is;",
+  // callBound("RegExp.prototype.test") is the method with `this` as its first argument.
+  "call-bind/callBound":
+    'module.exports = (name) => { let f = globalThis; for (const k of name.replace(/^%|%$/g, "").split(".")) f = f[k]; if (typeof f !== "function") throw new TypeError(name + " is not a function"); return Function.prototype.call.bind(f); };',
 };
 const builtinsPlugin = {
   name: "agentos-builtins",
   setup(b) {
-    b.onResolve({ filter: /^(process\/?|stream|path|zlib|assert|tr46|qs)$/ }, async (args) => {
+    b.onResolve({ filter: /^(object\.assign\/polyfill|object-is\/polyfill|call-bind\/callBound)$/ }, (args) => ({
+      path: args.path,
+      namespace: "agentos-native-shim",
+    }));
+    b.onLoad({ filter: /.*/, namespace: "agentos-native-shim" }, (args) => ({ contents: nativeShims[args.path], loader: "js" }));
+    b.onResolve({ filter: /^(process\/?|stream|path|zlib|assert|tr46|qs|util\/?)$/ }, async (args) => {
       const target = mapped[args.path];
       if (target.startsWith("/")) return { path: target };
       return b.resolve(target, { resolveDir: here, kind: args.kind });

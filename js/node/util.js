@@ -1,77 +1,16 @@
 // `util`: inspect/format from node-inspect-extracted (Node's own inspect, extracted), type checks
-// from V8 (Deno.core), parseArgs from @pkgjs/parseargs (Node's, published), deep equality from
-// the `assert` package (Node's comparisons); the rest is written here after Node's lib/util.js.
+// from V8 (Deno.core, in internal/util_core.js), parseArgs from @pkgjs/parseargs (Node's,
+// published), deep equality from the `assert` package (Node's comparisons); the rest is written
+// here after Node's lib/util.js. parseArgs and the comparisons load on first use.
+/* global require */
 
 import { inspect, format, formatWithOptions, stripVTControlCharacters as stripVT } from "node-inspect-extracted";
-import legacy from "util/";
-import { parseArgs } from "@pkgjs/parseargs";
-import comparisons from "assert/build/internal/util/comparisons.js";
 import { core } from "./internal/sys.js";
+import { types, inherits, invalidArgType } from "./internal/util_core.js";
 import { TextEncoder, TextDecoder } from "./internal/globals.js";
 import { uvErrors } from "./os.js";
 import { MIMEType, MIMEParams } from "./internal/mime.js";
 import { fixNames } from "./internal/names.js";
-
-function invalidArgType(name, expected, value) {
-  const got =
-    value === null ? "null" : value === undefined ? "undefined" : typeof value === "function" ? `function ${value.name}` : typeof value === "object" ? `an instance of ${value.constructor?.name ?? "Object"}` : `type ${typeof value} (${inspect(value)})`;
-  return Object.assign(new TypeError(`The "${name}" argument must be ${expected}. Received ${got}`), { code: "ERR_INVALID_ARG_TYPE" });
-}
-
-// --- types ------------------------------------------------------------------------------------
-
-const typedArrayTag = Object.getOwnPropertyDescriptor(Object.getPrototypeOf(Uint8Array.prototype), Symbol.toStringTag).get;
-const tagIs = (name) => (v) => typedArrayTag.call(v) === name;
-
-export const types = {
-  isExternal: () => false,
-  isDate: core.isDate,
-  isArgumentsObject: core.isArgumentsObject,
-  isBigIntObject: core.isBigIntObject,
-  isBooleanObject: core.isBooleanObject,
-  isNumberObject: core.isNumberObject,
-  isStringObject: core.isStringObject,
-  isSymbolObject: core.isSymbolObject,
-  isBoxedPrimitive: core.isBoxedPrimitive,
-  isNativeError: core.isNativeError,
-  isRegExp: core.isRegExp,
-  isAsyncFunction: core.isAsyncFunction,
-  isGeneratorFunction: core.isGeneratorFunction,
-  isGeneratorObject: core.isGeneratorObject,
-  isPromise: core.isPromise,
-  isMap: core.isMap,
-  isSet: core.isSet,
-  isMapIterator: core.isMapIterator,
-  isSetIterator: core.isSetIterator,
-  isWeakMap: core.isWeakMap,
-  isWeakSet: core.isWeakSet,
-  isArrayBuffer: core.isArrayBuffer,
-  isDataView: core.isDataView,
-  isSharedArrayBuffer: core.isSharedArrayBuffer,
-  isProxy: core.isProxy,
-  isModuleNamespaceObject: core.isModuleNamespaceObject,
-  isAnyArrayBuffer: core.isAnyArrayBuffer,
-  isArrayBufferView: (v) => ArrayBuffer.isView(v),
-  isTypedArray: (v) => typedArrayTag.call(v) !== undefined,
-  isUint8Array: tagIs("Uint8Array"),
-  isUint8ClampedArray: tagIs("Uint8ClampedArray"),
-  isUint16Array: tagIs("Uint16Array"),
-  isUint32Array: tagIs("Uint32Array"),
-  isInt8Array: tagIs("Int8Array"),
-  isInt16Array: tagIs("Int16Array"),
-  isInt32Array: tagIs("Int32Array"),
-  isFloat32Array: tagIs("Float32Array"),
-  isFloat64Array: tagIs("Float64Array"),
-  isBigInt64Array: tagIs("BigInt64Array"),
-  isBigUint64Array: tagIs("BigUint64Array"),
-  // crypto.KeyObject / CryptoKey do not exist in the guest (no asymmetric or cipher crypto yet).
-  isKeyObject: () => false,
-  isCryptoKey: () => false,
-};
-// core's checks are plain functions over one argument; keep Node's arity and names.
-for (const [k, f] of Object.entries(types)) {
-  types[k] = Object.defineProperty((v) => f(v), "name", { value: k });
-}
 
 // --- promisify / callbackify ------------------------------------------------------------------
 
@@ -127,14 +66,6 @@ export function callbackify(original) {
 }
 
 // --- inherits / deprecate / debuglog ----------------------------------------------------------
-
-export function inherits(ctor, superCtor) {
-  if (ctor === undefined || ctor === null) throw invalidArgType("ctor", "of type function", ctor);
-  if (superCtor === undefined || superCtor === null) throw invalidArgType("superCtor", "of type function", superCtor);
-  if (superCtor.prototype === undefined) throw invalidArgType("superCtor.prototype", "of type object", superCtor.prototype);
-  Object.defineProperty(ctor, "super_", { value: superCtor, writable: true, configurable: true });
-  Object.setPrototypeOf(ctor.prototype, superCtor.prototype);
-}
 
 const warnedCodes = new Set();
 export function deprecate(fn, msg, code) {
@@ -269,12 +200,31 @@ export function parseEnv(content) {
 }
 
 export function isDeepStrictEqual(a, b) {
-  return comparisons.isDeepStrictEqual(a, b);
+  return require("assert/build/internal/util/comparisons.js").isDeepStrictEqual(a, b);
 }
 
 export const isArray = Array.isArray;
 
-export { inspect, format, formatWithOptions, TextEncoder, TextDecoder, parseArgs };
+export function parseArgs(...args) {
+  return require("@pkgjs/parseargs").parseArgs(...args);
+}
+
+// Deprecated predicates and helpers, as Node 22 still has them.
+const isPrimitive = (v) => v === null || (typeof v !== "object" && typeof v !== "function");
+const pad = (n) => String(n).padStart(2, "0");
+const months = ["Jan", "Feb", "Mar", "Apr", "May", "Jun", "Jul", "Aug", "Sep", "Oct", "Nov", "Dec"];
+function log(...args) {
+  const d = new Date();
+  const time = [pad(d.getHours()), pad(d.getMinutes()), pad(d.getSeconds())].join(":");
+  console.log("%s - %s", `${d.getDate()} ${months[d.getMonth()]} ${time}`, format(...args));
+}
+function _extend(target, source) {
+  if (source === null || typeof source !== "object") return target;
+  for (const k of Object.keys(source)) target[k] = source[k];
+  return target;
+}
+
+export { inspect, format, formatWithOptions, TextEncoder, TextDecoder, types, inherits };
 
 const util = {
   MIMEType,
@@ -305,21 +255,21 @@ const util = {
   transferableAbortController,
   // Deprecated, still present in Node 22.
   isArray,
-  isBoolean: legacy.isBoolean,
-  isBuffer: legacy.isBuffer,
-  isNull: legacy.isNull,
-  isNullOrUndefined: legacy.isNullOrUndefined,
-  isNumber: legacy.isNumber,
-  isString: legacy.isString,
-  isSymbol: legacy.isSymbol,
-  isUndefined: legacy.isUndefined,
-  isRegExp: legacy.isRegExp,
-  isObject: legacy.isObject,
-  isDate: legacy.isDate,
-  isError: legacy.isError,
-  isFunction: legacy.isFunction,
-  isPrimitive: legacy.isPrimitive,
-  log: legacy.log,
-  _extend: legacy._extend,
+  isBoolean: (v) => typeof v === "boolean",
+  isBuffer: (v) => globalThis.Buffer.isBuffer(v),
+  isNull: (v) => v === null,
+  isNullOrUndefined: (v) => v === null || v === undefined,
+  isNumber: (v) => typeof v === "number",
+  isString: (v) => typeof v === "string",
+  isSymbol: (v) => typeof v === "symbol",
+  isUndefined: (v) => v === undefined,
+  isRegExp: types.isRegExp,
+  isObject: (v) => v !== null && typeof v === "object",
+  isDate: types.isDate,
+  isError: (v) => types.isNativeError(v) || v instanceof Error,
+  isFunction: (v) => typeof v === "function",
+  isPrimitive,
+  log,
+  _extend,
 };
 export default fixNames(util);
