@@ -50,6 +50,20 @@ await vm.writeFile("/tmp/read.js", readScript);
 const reads = JSON.parse((await vm.exec("node /tmp/read.js")).stdout);
 row("fs.readFileSync 4 KB, from guest JS", fmt(reads));
 
+// First require of builtins (instantiated on first use, not in the snapshot), each alone in a
+// new process, timed inside the guest.
+{
+  const script = `const m = process.argv[2], s = performance.now(); if (m === "all") { for (const b of require("module").builtinModules) require(b) } else require(m); console.log((performance.now() - s) * 1e6);`;
+  await vm.writeFile("/tmp/builtin.js", script);
+  const out = {};
+  for (const name of ["fs", "util", "url", "http", "zlib", "assert", "crypto", "child_process", "all"]) {
+    const samples = [];
+    for (let i = 0; i < 20; i++) samples.push(Number((await vm.exec(`node /tmp/builtin.js ${name}`)).stdout));
+    out[name] = fmtNs(percentiles(samples, [50]).p50);
+  }
+  row("first require of a builtin, alone, p50", out);
+}
+
 // require("lodash") from the VM's node_modules (copied from the host's).
 async function copyTree(from, to) {
   await vm.mkdir(to, { recursive: true });
