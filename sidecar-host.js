@@ -49,6 +49,9 @@ function serve() {
                 o.pauseEvents(on);
     };
     const sendBatch = (cb, a) => {
+        // A held VM's event channel still calls with no events: nothing to send or count.
+        if (a.length === 1 && Array.isArray(a[0]) && a[0].length === 0)
+            return;
         send({ t: "cb", cb, a });
         // Every VM is held, again: one created since the last hold is held too.
         if (++batchesSent - batchesHandled >= EVENT_WINDOW)

@@ -144,6 +144,9 @@ describe("allowedNodeBuiltins", () => {
 
   it("[] allows no builtin, yet the process runs with its globals; other VMs are unaffected", { timeout: T }, async () => {
     vm = await AgentOs.create({ allowedNodeBuiltins: [] });
+    // Globals built on builtins (fetch's classes are undici over net, stream, util...) still work.
+    const g = await vm.exec(`node -e 'console.log(new Headers({ a: "1" }).get("a"), new Request("http://x/").method)'`);
+    expect(g).toEqual({ exitCode: 0, stdout: "1 GET\n", stderr: "" });
     const r = await vm.exec(`node -e 'console.log(typeof process.env, typeof Buffer, typeof setTimeout); require("path")'`);
     expect(r.exitCode).toBe(1);
     expect(r.stdout).toBe("object function function\n");

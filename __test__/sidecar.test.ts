@@ -288,6 +288,10 @@ describe("flow control across the boundary", () => {
 
   it("a guest's live output waits while this process's JS thread is busy: neither process queues it", { timeout: T }, async () => {
     const os = await AgentOs.create({ sidecar: { kind: "explicit", handle: sidecar } });
+    // Idle VMs beside it: holding and releasing their (empty) event channels must not fill the
+    // window by itself.
+    const idle = await Promise.all(Array.from({ length: 20 }, () => AgentOs.create({ sidecar: { kind: "explicit", handle: sidecar } })));
+    for (const v of idle) await v.exec("true"); // each has its event channel now
     try {
       const { pid } = os.spawn("yes", ["0123456789abcdef0123456789abcdef0123456789abcdef0123456789abcdef"]);
       let received = 0;
@@ -309,8 +313,16 @@ describe("flow control across the boundary", () => {
       while (received < again + 4 * 1024 * 1024) await new Promise((r) => setTimeout(r, 5));
       os.killProcess(pid);
       expect(await os.waitProcess(pid)).toBe(137);
+      expect((await idle[0].exec("echo still here")).stdout).toBe("still here\n");
+      // And once all is quiet, holding and releasing does not go round by itself: the sidecar
+      // is idle.
+      const cpu = () => readFileSync(`/proc/${child}/stat`, "utf8").split(") ")[1].split(" ").slice(11, 13).reduce((a, b) => a + Number(b), 0);
+      await new Promise((r) => setTimeout(r, 100));
+      const c0 = cpu();
+      await new Promise((r) => setTimeout(r, 500));
+      expect(cpu() - c0).toBeLessThan(10); // clock ticks (1/100 s): under 0.1 s of 0.5 s
     } finally {
-      await os.dispose();
+      await Promise.all([os, ...idle].map((v) => v.dispose()));
     }
   });
 });

@@ -87,6 +87,8 @@ function serve(): void {
     for (const o of handles.values()) if (o instanceof binding.NativeVm) o.pauseEvents(on);
   };
   const sendBatch = (cb: number, a: unknown[]) => {
+    // A held VM's event channel still calls with no events: nothing to send or count.
+    if (a.length === 1 && Array.isArray(a[0]) && a[0].length === 0) return;
     send({ t: "cb", cb, a });
     // Every VM is held, again: one created since the last hold is held too.
     if (++batchesSent - batchesHandled >= EVENT_WINDOW) holdEvents(true);

@@ -11,6 +11,7 @@ import { EventEmitter } from "./events.js";
 import { Socket, isIP, _normalizeArgs } from "./net.js";
 import { nodeError } from "./internal/fs_util.js";
 import { core, writeSync } from "./internal/sys.js";
+import { internalBuiltin } from "./internal/module.js";
 
 function notSupported(what) {
   return nodeError(Error, "ERR_NOT_SUPPORTED", `${what} is not supported: TLS is terminated outside the agentOS VM, so the VM cannot serve TLS`);
@@ -86,7 +87,7 @@ function extraCaCerts() {
   const file = process.env.NODE_EXTRA_CA_CERTS;
   if (!file) return extraCa;
   try {
-    extraCa = [globalThis.__agentos.builtin("fs").readFileSync(file, "utf8")];
+    extraCa = [internalBuiltin("fs").readFileSync(file, "utf8")];
   } catch (e) {
     try {
       writeSync(2, core.encode(`Warning: Ignoring extra certs from \`${file}\`, load failed: ${e?.message ?? e}\n`));

@@ -476,10 +476,17 @@ impl JsVm {
         };
         ev.pending.paused.store(paused, Ordering::Release);
         if !paused {
-            ev.pending.scheduled.store(true, Ordering::Release);
-            ev.tsfn
-                .lock()
-                .call((), ThreadsafeFunctionCallMode::NonBlocking);
+            // Decided under the queue's lock, so an event emitted meanwhile is not stranded.
+            let events = ev.pending.events.lock();
+            if events.is_empty() {
+                ev.pending.scheduled.store(false, Ordering::Release);
+            } else {
+                ev.pending.scheduled.store(true, Ordering::Release);
+                drop(events);
+                ev.tsfn
+                    .lock()
+                    .call((), ThreadsafeFunctionCallMode::NonBlocking);
+            }
         }
     }
 

@@ -4,6 +4,7 @@
 // touches one of these globals: booting a process does not pay for it.
 
 import { core } from "./sys.js";
+import { internalBuiltin } from "./module.js";
 
 let undici;
 
@@ -16,8 +17,9 @@ export function loadUndici() {
   const [fn, err] = core.evalContext(src, "ext:agentos/undici.js");
   if (err) throw err.thrown;
   const module = { exports: {} };
-  // Its `require` of a Node builtin gets the guest's own module.
-  fn.call(module.exports, module, module.exports, globalThis.__agentos.builtin);
+  // Its `require` of a Node builtin gets the guest's own module, whatever `allowedNodeBuiltins`
+  // lets guest code load (fetch is a global; the network policy is what governs it).
+  fn.call(module.exports, module, module.exports, internalBuiltin);
   const { fetch, Request, Response, Headers, FormData, WebSocket } = module.exports;
   undici = {
     // As Node's: the error's stack is where fetch was called, not undici's internals.
