@@ -116,6 +116,8 @@ const LIMIT_KEYS = new Set([
 function isObject(v) {
     return typeof v === "object" && v !== null && !Array.isArray(v);
 }
+/** A builtin's name without `node:`. */
+const bareBuiltin = (name) => name.replace(/^node:/, "");
 function validateOptions(options) {
     if (options === undefined)
         return;
@@ -159,8 +161,7 @@ function validateOptions(options) {
             throw invalidOptions("option `allowedNodeBuiltins` must be an array of builtin module names");
         const known = new Set((0, binding_js_1.nodeBuiltinModules)());
         for (const name of allowedNodeBuiltins) {
-            const bare = typeof name === "string" && name.startsWith("node:") ? name.slice(5) : name;
-            if (typeof bare !== "string" || !known.has(bare)) {
+            if (typeof name !== "string" || !known.has(bareBuiltin(name))) {
                 throw invalidOptions(`allowedNodeBuiltins: ${JSON.stringify(name)} is not a Node builtin module of the VM`);
             }
         }
@@ -515,7 +516,7 @@ class AgentOs {
                 configurePermissions(vm, options.permissions);
             const builtins = options?.allowedNodeBuiltins;
             if (builtins)
-                callSync(() => vm.setAllowedNodeBuiltins(builtins.map((n) => n.replace(/^node:/, ""))));
+                callSync(() => vm.setAllowedNodeBuiltins(builtins.map(bareBuiltin)));
             for (const m of options?.mounts ?? []) {
                 const driver = mountDriver(m, host);
                 callSync(() => vm.mount(m.path, driver.native, m.readOnly ?? false));

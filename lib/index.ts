@@ -511,6 +511,9 @@ function isObject(v: unknown): v is Record<string, unknown> {
   return typeof v === "object" && v !== null && !Array.isArray(v);
 }
 
+/** A builtin's name without `node:`. */
+const bareBuiltin = (name: string) => name.replace(/^node:/, "");
+
 function validateOptions(options: unknown): void {
   if (options === undefined) return;
   if (!isObject(options)) throw invalidOptions("AgentOs.create() options must be an object");
@@ -543,8 +546,7 @@ function validateOptions(options: unknown): void {
     if (!Array.isArray(allowedNodeBuiltins)) throw invalidOptions("option `allowedNodeBuiltins` must be an array of builtin module names");
     const known = new Set(nodeBuiltinModules());
     for (const name of allowedNodeBuiltins) {
-      const bare = typeof name === "string" && name.startsWith("node:") ? name.slice(5) : name;
-      if (typeof bare !== "string" || !known.has(bare)) {
+      if (typeof name !== "string" || !known.has(bareBuiltin(name))) {
         throw invalidOptions(`allowedNodeBuiltins: ${JSON.stringify(name)} is not a Node builtin module of the VM`);
       }
     }
@@ -936,7 +938,7 @@ export class AgentOs {
       }
       if (options?.permissions) configurePermissions(vm, options.permissions);
       const builtins = options?.allowedNodeBuiltins;
-      if (builtins) callSync(() => vm.setAllowedNodeBuiltins(builtins.map((n) => n.replace(/^node:/, ""))));
+      if (builtins) callSync(() => vm.setAllowedNodeBuiltins(builtins.map(bareBuiltin)));
       for (const m of options?.mounts ?? []) {
         const driver = mountDriver(m, host);
         callSync(() => vm.mount(m.path, driver.native, m.readOnly ?? false));
